@@ -1,0 +1,318 @@
+"""The only reader of TOML: `[tool.couplint]` or `couplint.toml` -> a frozen `Config`."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on old Pythons only
+    import tomli as tomllib
+
+TEST_DIRS = frozenset({"tests", "test"})
+
+
+class ConfigError(Exception):
+    """A configuration problem, rendered as one line naming the file and the key."""
+
+    def __init__(self, path: Path | str, key: str, problem: str) -> None:
+        super().__init__(f"{_display(path)}: {key}: {problem}")
+
+
+@dataclass(frozen=True)
+class ServiceConfig:
+    """One service: where its code lives and what it owns."""
+
+    name: str
+    paths: tuple[Path, ...] = ()
+    packages: tuple[str, ...] = ()
+    tables: tuple[str, ...] = ()
+    hosts: tuple[str, ...] = ()
+    databases: tuple[str, ...] = ()
+    from_catalog: bool = False
+
+
+@dataclass(frozen=True)
+class PackageOwner:
+    """What an import couples to: a shared domain package (service None) or a service's."""
+
+    package: str
+    service: str | None
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything the rules need to know about the user's system; built once, passed down."""
+
+    path: Path | None = None
+    service: str | None = None
+    shared_domain_packages: tuple[str, ...] = ()
+    allowed_shared_packages: tuple[str, ...] = ()
+    ignore_hosts: tuple[str, ...] = ()
+    circuit_breakers: tuple[str, ...] = ()
+    max_chain_hops: int = 2
+    include_tests: bool = False
+    services: tuple[ServiceConfig, ...] = ()
+    _tables: _TableIndex = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_tables", _TableIndex(self.services))
+
+    def service_named(self, name: str) -> ServiceConfig | None:
+        """The service called `name`, if configured."""
+        return next((s for s in self.services if s.name == name), None)
+
+    def service_for(self, path: Path | str) -> str | None:
+        """The service a file belongs to: `service` if set, else the longest matching path."""
+        if self.service is not None:
+            return self.service
+        resolved = Path(os.path.abspath(path))
+        best: tuple[int, str] | None = None
+        for svc in self.services:
+            for root in svc.paths:
+                if resolved == root or root in resolved.parents:
+                    depth = len(root.parts)
+                    if best is None or depth > best[0]:
+                        best = (depth, svc.name)
+        return best[1] if best else None
+
+    def table_owner(self, table: str) -> str | None:
+        """The service owning a table reference (`t` or `schema.t`), case-insensitively."""
+        return self._tables.owner(table)
+
+    def package_owner(self, module: str, own_service: str | None) -> PackageOwner | None:
+        """Who a dotted import belongs to; the longest configured name wins.
+
+        At equal length the file's own service comes first, then allowed packages, then
+        shared domain packages; a name claimed by several other services is ambiguous (None).
+        """
+        parts = module.split(".")
+        for size in range(len(parts), 0, -1):
+            prefix = ".".join(parts[:size])
+            owners = [s.name for s in self.services if prefix in s.packages]
+            if own_service in owners or prefix in self.allowed_shared_packages:
+                return None
+            if prefix in self.shared_domain_packages:
+                return PackageOwner(prefix, None)
+            if owners:
+                return PackageOwner(prefix, owners[0]) if len(owners) == 1 else None
+        return None
+
+    def is_test_file(self, path: Path | str) -> bool:
+        """Test code is not reported unless `include-tests` is set."""
+        if self.include_tests:
+            return False
+        p = Path(path)
+        name = p.name
+        if name == "conftest.py" or name.startswith("test_") or name.endswith("_test.py"):
+            return True
+        return any(part in TEST_DIRS for part in p.parts[:-1])
+
+
+class _TableIndex:
+    """Owned-table lookup implementing design.md's matching rules."""
+
+    def __init__(self, services: Iterable[ServiceConfig]) -> None:
+        self.exact: dict[str, str] = {}
+        self.by_last: dict[str, set[str]] = {}
+        self.schemas: dict[str, str] = {}
+        for svc in services:
+            for entry in svc.tables:
+                entry = entry.lower()
+                if entry.endswith(".*"):
+                    self.schemas[entry[:-2]] = svc.name
+                    continue
+                self.exact[entry] = svc.name
+                if "." in entry:
+                    self.by_last.setdefault(entry.rsplit(".", 1)[1], set()).add(svc.name)
+
+    def owner(self, table: str) -> str | None:
+        parts = table.lower().replace('"', "").split(".")
+        name = parts[-1]
+        if len(parts) == 1:
+            if name in self.exact:
+                return self.exact[name]
+            owners = self.by_last.get(name, set())
+            return next(iter(owners)) if len(owners) == 1 else None
+        qualified = f"{parts[-2]}.{name}"
+        return self.exact.get(qualified) or self.schemas.get(parts[-2]) or self.exact.get(name)
+
+
+_TOP_KEYS: Mapping[str, type] = {
+    "service": str,
+    "shared-domain-packages": list,
+    "allowed-shared-packages": list,
+    "ignore-hosts": list,
+    "circuit-breakers": list,
+    "max-chain-hops": int,
+    "catalog": list,
+    "include-tests": bool,
+    "services": dict,
+}
+_TYPE_NAMES: Mapping[type, str] = {
+    str: "a string",
+    list: "a list of strings",
+    int: "an integer",
+    bool: "true or false",
+    dict: "a table",
+}
+_SERVICE_KEYS = ("paths", "packages", "tables", "hosts", "databases")
+_CONFIG_NAMES = ("couplint.toml", "pyproject.toml")
+
+
+def find_config(start: Path | None = None) -> Path | None:
+    """The nearest `couplint.toml`, or `pyproject.toml` holding `[tool.couplint]`, upward."""
+    here = Path(os.path.abspath(start or Path.cwd()))
+    for folder in (here, *here.parents):
+        for name in _CONFIG_NAMES:
+            candidate = folder / name
+            if not candidate.is_file():
+                continue
+            if name == "couplint.toml":
+                return candidate
+            try:
+                if b"[tool.couplint" in candidate.read_bytes():
+                    return candidate
+            except OSError:
+                continue
+    return None
+
+
+def load_config(
+    path: Path | str | None = None, start: Path | None = None, linted: Iterable[str] = ()
+) -> Config:
+    """Load the config at `path`, or the nearest one upward; defaults if there is none.
+
+    The search starts at `start` (the working directory); when nothing is found there, it
+    starts again from the first linted path, so `flake8 fixtures/shop` finds that repo's.
+    """
+    found = Path(path) if path is not None else find_config(start)
+    if found is None:
+        first = next((p for p in linted if p != "-"), None)
+        found = find_config(Path(first)) if first is not None else None
+    if found is None:
+        return Config()
+    table = _read_toml(found)
+    if found.name == "pyproject.toml":
+        tool = table.get("tool", {})
+        if not isinstance(tool, dict) or "couplint" not in tool:
+            raise ConfigError(found, "tool.couplint", "no [tool.couplint] table in this file")
+        table = tool["couplint"]
+        _check_type(found, "tool.couplint", table, dict)
+    return _build(found, table)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with open(path, "rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(path, "(file)", "no such file") from None
+    except OSError as exc:
+        raise ConfigError(path, "(file)", exc.strerror or str(exc)) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(path, "(syntax)", f"invalid TOML: {exc}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(path, "(syntax)", "invalid TOML: not UTF-8") from None
+
+
+def _build(path: Path, table: Mapping[str, Any]) -> Config:
+    prefix = "tool.couplint." if path.name == "pyproject.toml" else ""
+    for key, value in table.items():
+        expected = _TOP_KEYS.get(key)
+        if expected is None:
+            raise ConfigError(path, prefix + key, "unknown key")
+        _check_type(path, prefix + key, value, expected)
+    base = path.parent
+    services: dict[str, ServiceConfig] = {}
+    for entry in table.get("catalog", []):
+        catalog_path = base / entry
+        catalog = _read_toml(catalog_path)
+        for key in catalog:
+            if key != "services":
+                raise ConfigError(catalog_path, key, "unknown key (a catalog holds [services.*])")
+        _check_type(catalog_path, "services", catalog.get("services", {}), dict)
+        for name, svc in _services(catalog_path, "", catalog.get("services", {}), True).items():
+            if name in services:
+                raise ConfigError(catalog_path, f"services.{name}", "service defined twice")
+            services[name] = svc
+    # A service defined here replaces a catalog entry of the same name.
+    services.update(_services(path, prefix, table.get("services", {}), False))
+    _check_table_claims(path, prefix, services.values())
+    hops = table.get("max-chain-hops", 2)
+    if hops < 1:
+        raise ConfigError(path, prefix + "max-chain-hops", "must be at least 1")
+    return Config(
+        path=path,
+        service=table.get("service"),
+        shared_domain_packages=tuple(table.get("shared-domain-packages", ())),
+        allowed_shared_packages=tuple(table.get("allowed-shared-packages", ())),
+        ignore_hosts=tuple(h.lower() for h in table.get("ignore-hosts", ())),
+        circuit_breakers=tuple(table.get("circuit-breakers", ())),
+        max_chain_hops=hops,
+        include_tests=table.get("include-tests", False),
+        services=tuple(services.values()),
+    )
+
+
+def _services(
+    path: Path, prefix: str, table: Mapping[str, Any], from_catalog: bool
+) -> dict[str, ServiceConfig]:
+    result = {}
+    for name, body in table.items():
+        key = f"{prefix}services.{name}"
+        _check_type(path, key, body, dict)
+        for item, value in body.items():
+            if item not in _SERVICE_KEYS:
+                raise ConfigError(path, f"{key}.{item}", "unknown key")
+            _check_type(path, f"{key}.{item}", value, list)
+        roots = []
+        for entry in body.get("paths", []):
+            root = Path(os.path.abspath(path.parent / entry))
+            if not from_catalog and not root.exists():
+                raise ConfigError(path, f"{key}.paths", f"'{entry}' does not exist")
+            roots.append(root)
+        result[name] = ServiceConfig(
+            name=name,
+            paths=tuple(roots),
+            packages=tuple(body.get("packages", ())),
+            tables=tuple(t.lower() for t in body.get("tables", ())),
+            hosts=tuple(body.get("hosts", ())),
+            databases=tuple(body.get("databases", ())),
+            from_catalog=from_catalog,
+        )
+    return result
+
+
+def _check_table_claims(path: Path, prefix: str, services: Iterable[ServiceConfig]) -> None:
+    claimed: dict[str, str] = {}
+    for svc in services:
+        for table in svc.tables:
+            other = claimed.setdefault(table, svc.name)
+            if other != svc.name:
+                raise ConfigError(
+                    path,
+                    f"{prefix}services.{svc.name}.tables",
+                    f"table '{table}' is also claimed by service '{other}'",
+                )
+
+
+def _check_type(path: Path, key: str, value: Any, expected: type) -> None:
+    ok = isinstance(value, expected) and not (expected is int and isinstance(value, bool))
+    if ok and expected is list:
+        ok = all(isinstance(item, str) for item in value)
+    if not ok:
+        wanted = _TYPE_NAMES[expected]
+        raise ConfigError(path, key, f"expected {wanted}, got {type(value).__name__}")
+
+
+def _display(path: Path | str) -> str:
+    try:
+        return os.path.relpath(path)
+    except ValueError:  # pragma: no cover - another drive on Windows
+        return str(path)

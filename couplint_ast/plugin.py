@@ -1,0 +1,70 @@
+"""The flake8 adapter: load config once per process, lint one file per call, flake8 does noqa."""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import sys
+from collections.abc import Iterator
+from typing import Any, ClassVar
+
+from flake8.options.manager import OptionManager
+from flake8.style_guide import Decision, DecisionEngine
+
+from couplint_ast import __version__
+from couplint_ast.config import ConfigError, load_config
+from couplint_ast.engine import Linter
+from couplint_ast.model import EXIT_ERROR
+from couplint_ast.rules import ALL_RULES
+
+
+class Plugin:
+    """flake8 entry point `CPL`."""
+
+    name = "couplint"
+    version = __version__
+    linter: ClassVar[Linter | None] = None
+
+    def __init__(self, tree: ast.AST, filename: str, lines: list[str]) -> None:
+        # flake8 files a plugin that takes `tree` as a per-file AST plugin; the tree is
+        # built for pyflakes anyway, and couplint reads the text instead.
+        self.filename = filename
+        self.lines = lines
+
+    @staticmethod
+    def add_options(manager: OptionManager) -> None:
+        """`--couplint-config PATH` (also `couplint-config =` in flake8's own config)."""
+        manager.add_option(
+            "--couplint-config",
+            default=None,
+            parse_from_config=True,
+            help="couplint configuration file (default: nearest couplint.toml or "
+            "pyproject.toml with [tool.couplint], searched upward from the working directory)",
+        )
+
+    @classmethod
+    def parse_options(cls, options: argparse.Namespace) -> None:
+        """Load the config once; a broken one is one line on stderr and exit status 2."""
+        try:
+            config = load_config(options.couplint_config, linted=options.filenames or ())
+        except ConfigError as exc:
+            print(f"couplint: config error: {exc}", file=sys.stderr)
+            raise SystemExit(EXIT_ERROR) from None
+        decisions = DecisionEngine(options)
+
+        def enabled(code: str) -> bool:
+            return decisions.decision_for(code) is Decision.Selected
+
+        # With no CPL code enabled the linter has no rules, and parses nothing.
+        cls.linter = Linter(config, enabled if any(enabled(r.code) for r in ALL_RULES) else _none)
+
+    def run(self) -> Iterator[tuple[int, int, str, type[Any]]]:
+        """Yield flake8's (line, col, text, type) for each couplint diagnostic of the file."""
+        if self.linter is None:
+            return
+        for d in self.linter.lint_source(self.filename, "".join(self.lines)):
+            yield d.line, d.col, f"{d.code} {d.message}", type(self)
+
+
+def _none(code: str) -> bool:
+    return False

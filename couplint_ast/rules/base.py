@@ -1,0 +1,102 @@
+"""What a rule is: a code, a message template, documentation, examples, and a pure check."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from couplint_ast.config import Config, ServiceConfig
+from couplint_ast.facts import FileFacts
+from couplint_ast.model import Diagnostic, Span
+
+# The path examples are linted under; EXAMPLE_CONFIG makes it a file of service 'shipping'.
+EXAMPLE_PATH = "services/shipping/shipping/app.py"
+EXAMPLE_CONFIG = Config(
+    service="shipping",
+    shared_domain_packages=("acme_domain",),
+    allowed_shared_packages=("acme_logging",),
+    ignore_hosts=("api.stripe.com",),
+    services=(
+        ServiceConfig(
+            name="orders",
+            packages=("orders",),
+            tables=("orders", "order_items"),
+            hosts=("orders-api", "ORDERS_API_URL"),
+            databases=("orders_db", "ORDERS_DATABASE_URL"),
+        ),
+        ServiceConfig(
+            name="inventory",
+            packages=("inventory",),
+            tables=("stock", "warehouse.*"),
+            hosts=("inventory-api:8080", "INVENTORY_URL"),
+            databases=("inventory_db",),
+        ),
+        ServiceConfig(
+            name="shipping",
+            packages=("shipping",),
+            tables=("shipments",),
+            hosts=("shipping-api",),
+            databases=("shipping_db",),
+        ),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Valid:
+    """Example code on which the rule must stay silent (it is also documentation)."""
+
+    code: str
+
+
+@dataclass(frozen=True)
+class Invalid:
+    """Example code on which the rule reports exactly `line`:`col` `message` once."""
+
+    code: str
+    line: int
+    message: str
+    col: int = 0
+
+
+DOC_SECTIONS = (
+    "## What it does",
+    "## Why is this bad?",
+    "## Example",
+    "Use instead:",
+    "## Options",
+)
+
+
+class FileRule:
+    """A per-file rule: subclasses set `code`, `message`, a documented docstring and examples."""
+
+    code: ClassVar[str]
+    message: ClassVar[str]
+    VALID: ClassVar[list[Valid]] = []
+    INVALID: ClassVar[list[Invalid]] = []
+
+    def check(self, facts: FileFacts, config: Config, service: str) -> Iterator[Diagnostic]:
+        """Diagnostics for one file of `service`; never parses source."""
+        raise NotImplementedError
+
+    @classmethod
+    def needles(cls, config: Config, service: str) -> Iterable[str]:
+        """Regexes of which at least one occurs in any file this rule can report on."""
+        raise NotImplementedError
+
+    def report(self, facts: FileFacts, span: Span, **fields: Any) -> Diagnostic:
+        """A diagnostic of this rule at `span`, its message filled from `fields`."""
+        message = self.message.format(**fields)
+        return Diagnostic(facts.path, span.line, span.col, self.code, message)
+
+
+def import_needle(packages: Iterable[str]) -> str | None:
+    """A regex matching an import statement of any of `packages` (by their top-level name)."""
+    roots = sorted({p.split(".", 1)[0] for p in packages})
+    if not roots:
+        return None
+    names = "|".join(re.escape(r) for r in roots)
+    return rf"(?:^|[;:])[ \t]*(?:from[ \t]+(?:{names})\b|import[ \t](?:[^\n#]*[ ,])?(?:{names})\b)"

@@ -1,0 +1,41 @@
+"""fixtures/shop marks every expected finding with a trailing `# CPLnnn`; they must agree."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from couplint_ast.config import load_config
+from couplint_ast.engine import Linter
+from couplint_ast.source import iter_python_files
+
+MARKER = re.compile(r"#\s*((?:CPL\d{3}[ ,]*)+)\s*$")
+
+
+def markers(root: Path) -> set[tuple[str, int, str]]:
+    found = set()
+    for path in iter_python_files([root]):
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            match = MARKER.search(line)
+            if match:
+                for code in re.findall(r"CPL\d{3}", match.group(1)):
+                    found.add((str(path.relative_to(root)), number, code))
+    return found
+
+
+def diagnostics(root: Path, prefilter: bool) -> set[tuple[str, int, str]]:
+    linter = Linter(load_config(root / "pyproject.toml"), prefilter=prefilter)
+    return {
+        (str(Path(d.path).resolve().relative_to(root)), d.line, d.code)
+        for d in linter.lint_paths([root], on_error=pytest.fail)
+    }
+
+
+def test_shop_markers_match_diagnostics(shop: Path) -> None:
+    assert diagnostics(shop, prefilter=True) == markers(shop)
+
+
+def test_prefilter_never_costs_a_finding(shop: Path) -> None:
+    assert diagnostics(shop, prefilter=True) == diagnostics(shop, prefilter=False)
