@@ -57,9 +57,9 @@ class Linter:
 
     def facts(self, path: str, text: str, service: str | None) -> FileFacts | None:
         """Facts of a file that passes the prefilter and parses; None otherwise."""
-        filtered = service is not None and self.use_prefilter
-        if filtered and not self._prefilter(service).could_matter(text):  # type: ignore[arg-type]
-            return None
+        if service is not None and self.use_prefilter:
+            if not self._prefilter(service).could_matter(text):  # noqa: SIM102 (reads better)
+                return None
         module = parse_module(text)
         if module is None:
             return None
