@@ -57,9 +57,9 @@ class Linter:
 
     def facts(self, path: str, text: str, service: str | None) -> FileFacts | None:
         """Facts of a file that passes the prefilter and parses; None otherwise."""
-        if service is not None and self.use_prefilter:
-            if not self._prefilter(service).could_matter(text):  # noqa: SIM102 (reads better)
-                return None
+        prefilter = self._prefilter(service) if service and self.use_prefilter else None
+        if prefilter is not None and not prefilter.could_matter(text):
+            return None
         module = parse_module(text)
         if module is None:
             return None
