@@ -32,6 +32,10 @@ class ModuleContext:
     def __init__(self, wrapper: MetadataWrapper) -> None:
         self.wrapper = wrapper
         self.bindings: dict[str, str] = {}
+        # Enclosing class/function names of the node being visited (kept by the first
+        # collector, AssignmentCollector), and every `name = value` seen, keyed by scope.
+        self.scope: list[str] = []
+        self.assignments: dict[tuple[tuple[str, ...], str], object] = {}
         self._positions: Mapping[cst.CSTNode, CodeRange] | None = None
 
     def bind(self, local: str, qualified: str) -> None:

@@ -9,11 +9,12 @@ from libcst.metadata import MetadataWrapper
 
 from couplint_ast.facts.context import ModuleContext
 from couplint_ast.facts.imports import ImportCollector
+from couplint_ast.facts.strings import AssignmentCollector
 from couplint_ast.facts.types import FileFacts
 
-# Order matters only in that ImportCollector fills the alias table the others resolve with
-# when they build their facts, which happens after the traversal.
-COLLECTORS: tuple[Any, ...] = (ImportCollector,)
+# AssignmentCollector comes first: it keeps `ctx.scope`, which the others read while
+# visiting. Facts are built after the traversal, when the alias table is complete.
+COLLECTORS: tuple[Any, ...] = (AssignmentCollector, ImportCollector)
 
 
 def extract_facts(module: cst.Module, path: str) -> FileFacts:
