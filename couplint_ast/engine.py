@@ -17,7 +17,7 @@ from couplint_ast.source import SourceError, iter_python_files, read_source
 Selector = Callable[[str], bool]
 
 # flake8's own inline noqa syntax, so the CLI silences exactly what flake8 would.
-NOQA = re.compile(r"# noqa(?::[\s]?(?P<codes>([A-Z][0-9]+(?:[,\s]+)?)+))?", re.IGNORECASE)
+NOQA = re.compile(r"# noqa(?::[\s]?(?P<codes>([A-Z]+[0-9]+(?:[,\s]+)?)+))?", re.IGNORECASE)
 _CODE_SEP = re.compile(r"[,\s]+")
 
 
@@ -55,24 +55,26 @@ class Linter:
             return None
         return self.config.service_for(path)
 
-    def facts(self, path: str, text: str, service: str | None) -> FileFacts | None:
+    def facts(
+        self, path: str, text: str, service: str | None, python_accepts: bool = False
+    ) -> FileFacts | None:
         """Facts of a file that passes the prefilter and parses; None otherwise."""
         prefilter = self._prefilter(service) if service and self.use_prefilter else None
         if prefilter is not None and not prefilter.could_matter(text):
             return None
-        module = parse_module(text)
+        module = parse_module(text, python_accepts)
         if module is None:
             return None
         from couplint_ast.facts.extract import extract_facts  # libcst, only when parsing
 
         return extract_facts(module, path)
 
-    def lint_source(self, path: str, text: str) -> list[Diagnostic]:
+    def lint_source(self, path: str, text: str, python_accepts: bool = False) -> list[Diagnostic]:
         """The diagnostics of one file's text, as the flake8 plugin reports them."""
         service = self.service_of(path)
         if service is None:
             return []
-        facts = self.facts(path, text, service)
+        facts = self.facts(path, text, service, python_accepts)
         if facts is None:
             return []
         found = {d for rule in self.rules for d in rule.check(facts, self.config, service)}
@@ -119,7 +121,7 @@ def is_silenced(code: str, line: str) -> bool:
     codes = match.group("codes")
     if not codes:
         return True
-    return any(code.startswith(c.upper()) for c in _CODE_SEP.split(codes.strip()) if c)
+    return any(code.startswith(c) for c in _CODE_SEP.split(codes.strip()) if c)
 
 
 def display_path(path: Path | str) -> str:

@@ -62,7 +62,9 @@ class Plugin:
         """Yield flake8's (line, col, text, type) for each couplint diagnostic of the file."""
         if self.linter is None:
             return
-        for d in self.linter.lint_source(self.filename, "".join(self.lines)):
+        # flake8 runs tree plugins only on files whose `ast` it built: Python accepts them.
+        text = "".join(self.lines)
+        for d in self.linter.lint_source(self.filename, text, python_accepts=True):
             yield d.line, d.col, f"{d.code} {d.message}", type(self)
 
 

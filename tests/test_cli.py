@@ -1,0 +1,117 @@
+"""The click CLI: same diagnostics as the plugin, formats, exit codes, explain, rules."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from couplint_ast.cli import main
+from couplint_ast.rules import ALL_RULES
+from tests.helpers import make_repo
+
+FILES = {
+    "orders/orders/api.py": "import billing.invoices\nimport acme_domain  # noqa: CPL101\n",
+    "orders/orders/ok.py": "import orders.models\n",
+    "billing/billing/__init__.py": "",
+}
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    return make_repo(tmp_path, FILES)
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_check_text(repo: Path) -> None:
+    assert run("check") == (
+        1,
+        "orders/orders/api.py:1:1: CPL102 imports 'billing.invoices' from package 'billing'"
+        " of service 'billing'\n",
+        "",
+    )
+
+
+def test_check_json(repo: Path) -> None:
+    code, out, _ = run("check", "orders", "--format", "json")
+    assert code == 1
+    assert json.loads(out) == [
+        {
+            "path": "orders/orders/api.py",
+            "line": 1,
+            "col": 1,
+            "code": "CPL102",
+            "message": "imports 'billing.invoices' from package 'billing' of service 'billing'",
+        }
+    ]
+
+
+def test_clean_exit_0(repo: Path) -> None:
+    assert run("check", "orders/orders/ok.py") == (0, "", "")
+    assert run("check", "--format", "json", "orders/orders/ok.py") == (0, "[]\n", "")
+
+
+def test_select_and_ignore(repo: Path) -> None:
+    assert run("check", "--select", "CPL101")[0] == 0
+    assert run("check", "--ignore", "CPL1")[0] == 0
+    assert run("check", "--select", "CPL1", "--ignore", "CPL101")[0] == 1
+
+
+def test_usage_and_config_errors_exit_2(repo: Path) -> None:
+    code, _, err = run("check", "missing/")
+    assert (code, err) == (2, "couplint: missing: no such file or directory\n")
+    (repo / "pyproject.toml").write_text("[tool.couplint]\nmax-chain-hops = 'x'\n")
+    code, _, err = run("check")
+    assert code == 2
+    assert err == (
+        "couplint: config error: pyproject.toml: tool.couplint.max-chain-hops:"
+        " expected an integer, got str\n"
+    )
+    assert run("check", "--format", "xml")[0] == 2
+
+
+def test_undecodable_file_is_skipped_with_one_line(repo: Path) -> None:
+    (repo / "orders" / "orders" / "bad.py").write_bytes(b"import billing\nx = '\xff'\n")
+    code, out, err = run("check", "orders")
+    assert code == 1 and out.count("CPL102") == 1
+    assert err.startswith("couplint: skipped orders/orders/bad.py: cannot decode: ")
+    assert err.count("\n") == 1
+
+
+def test_explain_every_rule() -> None:
+    for rule in ALL_RULES:
+        code, out, _ = run("explain", rule.code.lower())
+        assert code == 0
+        assert out.startswith(f"# {rule.code} {rule.__name__}\n")
+        assert "## Why is this bad?" in out and "Use instead:" in out
+    assert run("explain", "CPL999") == (
+        2,
+        "",
+        "couplint: unknown rule code 'CPL999'; `couplint rules` lists them\n",
+    )
+
+
+def test_rules_lists_codes() -> None:
+    code, out, _ = run("rules")
+    assert code == 0
+    assert [line.split()[0] for line in out.splitlines()] == [r.code for r in ALL_RULES]
+
+
+def test_module_entry_point(repo: Path) -> None:
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "couplint_ast", "check", "orders"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 1 and "CPL102" in result.stdout

@@ -1,0 +1,90 @@
+"""The real flake8, run as users run it, with exact output lines."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.helpers import make_repo
+
+FILES = {
+    "orders/orders/api.py": (
+        "import billing.invoices\n"
+        "from acme_domain import Order  # noqa: CPL101\n"
+        "import acme_domain.events as ev\n"
+    ),
+    "billing/billing/invoices.py": "from billing import tax\nx = 1\n",
+    "billing/billing/broken.py": "def f(:\n    import orders\n",
+    "billing/tests/test_invoices.py": "import orders\n",
+    "tools/script.py": "import orders\n",
+}
+
+
+def flake8(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "flake8", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_reports_exact_lines_with_noqa_and_skips(tmp_path: Path) -> None:
+    make_repo(tmp_path, FILES)
+    result = flake8(tmp_path, "--select=CPL,E999", "-j1", ".")
+    assert result.stdout.splitlines() == [
+        "./billing/billing/broken.py:1:8: E999 SyntaxError: invalid syntax",
+        "./orders/orders/api.py:1:1: CPL102 imports 'billing.invoices' from package 'billing'"
+        " of service 'billing'",
+        "./orders/orders/api.py:3:1: CPL101 imports 'acme_domain.events' from shared domain"
+        " package 'acme_domain'",
+    ]
+    assert result.returncode == 1
+    assert result.stderr == ""
+
+
+def test_parallel_jobs_give_the_same_output(tmp_path: Path) -> None:
+    make_repo(tmp_path, FILES)
+    one = flake8(tmp_path, "--select=CPL", "-j1", ".")
+    two = flake8(tmp_path, "--select=CPL", "-j2", ".")
+    assert sorted(two.stdout.splitlines()) == sorted(one.stdout.splitlines())
+    assert len(one.stdout.splitlines()) == 2
+
+
+def test_other_codes_selected_means_no_cpl(tmp_path: Path) -> None:
+    make_repo(tmp_path, FILES)
+    result = flake8(tmp_path, "--select=F401", ".")
+    assert "CPL" not in result.stdout
+    assert flake8(tmp_path, "--extend-ignore=CPL102", "--select=CPL", ".").stdout.count("CPL") == 1
+
+
+def test_finds_the_config_of_the_linted_path(tmp_path: Path) -> None:
+    make_repo(tmp_path / "repo", FILES)
+    result = flake8(tmp_path, "--select=CPL", "repo/orders")
+    assert [line.split(": ")[1].split()[0] for line in result.stdout.splitlines()] == [
+        "CPL102",
+        "CPL101",
+    ]
+
+
+def test_explicit_config_option(tmp_path: Path) -> None:
+    make_repo(tmp_path, FILES)
+    (tmp_path / "alt.toml").write_text('service = "billing"\n')
+    result = flake8(tmp_path, "--select=CPL", "--couplint-config=alt.toml", "orders")
+    assert result.stdout == ""  # all code is billing's now, and nothing else is configured
+
+
+def test_broken_config_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    make_repo(tmp_path, FILES, config="[tool.couplint]\nshared-domain = ['x']\n")
+    result = flake8(tmp_path, ".")
+    assert result.returncode == 2
+    assert result.stderr == (
+        "couplint: config error: pyproject.toml: tool.couplint.shared-domain: unknown key\n"
+    )
+    assert result.stdout == ""
+
+
+def test_version_lists_couplint(tmp_path: Path) -> None:
+    assert "couplint: 0.1.0" in flake8(tmp_path, "--version").stdout
