@@ -57,6 +57,8 @@ class Config:
     circuit_breakers: tuple[str, ...] = ()
     max_chain_hops: int = 2
     include_tests: bool = False
+    # CPL302: aiohttp's default (300 s total) counts as a timeout unless this is set.
+    report_aiohttp_default_timeout: bool = False
     services: tuple[ServiceConfig, ...] = ()
     _tables: _TableIndex = field(init=False, repr=False, compare=False)
 
@@ -152,6 +154,7 @@ _TOP_KEYS: Mapping[str, type] = {
     "max-chain-hops": int,
     "catalog": list,
     "include-tests": bool,
+    "report-aiohttp-default-timeout": bool,
     "services": dict,
 }
 _TYPE_NAMES: Mapping[type, str] = {
@@ -256,6 +259,7 @@ def _build(path: Path, table: Mapping[str, Any]) -> Config:
         circuit_breakers=tuple(table.get("circuit-breakers", ())),
         max_chain_hops=hops,
         include_tests=table.get("include-tests", False),
+        report_aiohttp_default_timeout=table.get("report-aiohttp-default-timeout", False),
         services=tuple(services.values()),
     )
 

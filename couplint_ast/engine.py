@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import ast
+import multiprocessing
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from couplint_ast.config import Config
 from couplint_ast.facts import FileFacts
 from couplint_ast.model import Diagnostic
-from couplint_ast.parse import Prefilter, parse_module
+from couplint_ast.parse import Prefilter, parse
 from couplint_ast.rules import ALL_RULES
 from couplint_ast.source import SourceError, iter_python_files, read_source
 
@@ -38,79 +41,191 @@ def code_selector(select: Iterable[str] = (), ignore: Iterable[str] = ()) -> Sel
     return enabled
 
 
+PARSE_PROBLEM = "does not parse"
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """What linting one file gave: its diagnostics, its facts for the graph, or a problem."""
+
+    path: str
+    service: str | None
+    diagnostics: tuple[Diagnostic, ...] = ()
+    facts: FileFacts | None = None
+    problem: str | None = None
+
+
 class Linter:
-    """Lints files under one config; rules are chosen once, prefilters built once per service."""
+    """Lints files under one config; rules are chosen once, prefilters built once per service.
+
+    With `collect`, facts are kept for the service graph: every rule's vocabulary (and the
+    graph's own) decides which files are parsed, whatever rules are enabled for reporting.
+    """
 
     def __init__(
-        self, config: Config, enabled: Selector = select_all, prefilter: bool = True
+        self,
+        config: Config,
+        enabled: Selector = select_all,
+        prefilter: bool = True,
+        collect: bool = False,
     ) -> None:
         self.config = config
         self.rules = [rule() for rule in ALL_RULES if enabled(rule.code)]
         self.use_prefilter = prefilter
+        self.collect = collect
         self._prefilters: dict[str, Prefilter] = {}
 
     def service_of(self, path: str) -> str | None:
-        """The service whose code this file is, or None when it is not reported at all."""
-        if not self.rules or self.config.is_test_file(path):
+        """The service whose code this file is, or None when it is not analysed at all."""
+        if not (self.rules or self.collect) or self.config.is_test_file(path):
             return None
         return self.config.service_for(path)
 
     def facts(
-        self, path: str, text: str, service: str | None, python_accepts: bool = False
+        self, path: str, text: str, service: str | None, tree: ast.AST | None = None
     ) -> FileFacts | None:
-        """Facts of a file that passes the prefilter and parses; None otherwise."""
-        prefilter = self._prefilter(service) if service and self.use_prefilter else None
-        if prefilter is not None and not prefilter.could_matter(text):
+        """Facts of a file that passes the prefilter and parses; None otherwise.
+
+        `tree` is CPython's tree of the text when the caller has it (flake8 does).
+        """
+        if not self.is_candidate(text, service):
             return None
-        module = parse_module(text, python_accepts)
-        if module is None:
+        return self.parse_facts(path, text, tree)
+
+    def is_candidate(self, text: str, service: str | None) -> bool:
+        """False when the prefilter shows no rule can fire on this text."""
+        if service is None or not self.use_prefilter:
+            return True
+        return self._prefilter(service).could_matter(text)
+
+    @staticmethod
+    def parse_facts(path: str, text: str, tree: ast.AST | None = None) -> FileFacts | None:
+        """Parse once and extract every fact; None when the text is not valid Python."""
+        parsed = parse(text, tree)
+        if parsed is None:
             return None
         from couplint_ast.facts.extract import extract_facts  # libcst, only when parsing
 
-        return extract_facts(module, path)
+        return extract_facts(parsed.module, path, parsed.import_spans)
 
-    def lint_source(self, path: str, text: str, python_accepts: bool = False) -> list[Diagnostic]:
+    def lint_source(self, path: str, text: str, tree: ast.AST | None = None) -> list[Diagnostic]:
         """The diagnostics of one file's text, as the flake8 plugin reports them."""
         service = self.service_of(path)
         if service is None:
             return []
-        facts = self.facts(path, text, service, python_accepts)
+        facts = self.facts(path, text, service, tree)
+        return self.check(facts, service) if facts is not None else []
+
+    def check(self, facts: FileFacts, service: str) -> list[Diagnostic]:
+        """The enabled rules' diagnostics for one file's facts, sorted, each once."""
+        return sorted({d for rule in self.rules for d in rule.check(facts, self.config, service)})
+
+    def analyse_file(self, path: Path, display: str) -> FileResult:
+        """Read, parse and check one file; noqa honoured as flake8 honours it."""
+        service = self.service_of(str(path))
+        if service is None:
+            return FileResult(display, None)
+        try:
+            text = read_source(path)
+        except SourceError as exc:
+            return FileResult(display, service, problem=str(exc))
+        if not self.is_candidate(text, service):
+            return FileResult(display, service)
+        facts = self.parse_facts(display, text)
         if facts is None:
-            return []
-        found = {d for rule in self.rules for d in rule.check(facts, self.config, service)}
-        return sorted(found)
+            return FileResult(display, service, problem=PARSE_PROBLEM)
+        lines = text.splitlines()
+        found = tuple(
+            d
+            for d in self.check(facts, service)
+            if not is_silenced(d.code, lines[d.line - 1] if d.line <= len(lines) else "")
+        )
+        return FileResult(display, service, found, facts if self.collect else None)
 
     def lint_file(self, path: Path, display: str) -> list[Diagnostic]:
-        """Read and lint one file; noqa comments honoured as flake8 honours them."""
-        if self.service_of(str(path)) is None:
-            return []
-        text = read_source(path)
-        diagnostics = self.lint_source(str(path), text)
-        if not diagnostics:
-            return []
-        lines = text.splitlines()
-        return [
-            Diagnostic(display, d.line, d.col, d.code, d.message)
-            for d in diagnostics
-            if not is_silenced(d.code, lines[d.line - 1] if d.line <= len(lines) else "")
-        ]
+        """Read and lint one file; `SourceError` when it cannot be read."""
+        result = self.analyse_file(path, display)
+        if result.problem is not None and result.problem != PARSE_PROBLEM:
+            raise SourceError(result.problem)
+        return list(result.diagnostics)
 
     def lint_paths(
         self, paths: Iterable[Path | str], on_error: Callable[[str], None]
     ) -> Iterator[Diagnostic]:
         """Diagnostics of every Python file under `paths`; unreadable files go to `on_error`."""
         for path in iter_python_files(paths):
-            try:
-                yield from self.lint_file(path, display_path(path))
-            except SourceError as exc:
-                on_error(str(exc))
+            result = self.analyse_file(path, display_path(path))
+            if result.problem is not None and result.problem != PARSE_PROBLEM:
+                on_error(result.problem)
+            yield from result.diagnostics
 
     def _prefilter(self, service: str) -> Prefilter:
         cached = self._prefilters.get(service)
         if cached is None:
-            needles = [n for rule in self.rules for n in rule.needles(self.config, service)]
+            rules = ALL_RULES if self.collect else [type(rule) for rule in self.rules]
+            needles = [n for rule in rules for n in rule.needles(self.config, service)]
+            if self.collect:
+                from couplint_ast.graph.build import graph_needles
+
+                needles.extend(graph_needles())
             cached = self._prefilters[service] = Prefilter(needles)
         return cached
+
+
+# Below this many files a process pool costs more than it saves.
+PARALLEL_MIN_FILES = 64
+_worker: Linter | None = None
+
+
+def run_paths(
+    paths: Sequence[Path | str],
+    linter: Linter,
+    jobs: int = 1,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[FileResult]:
+    """Analyse every Python file under `paths`, on `jobs` processes when there are many."""
+    files = list(iter_python_files(paths))
+    results: list[FileResult] = []
+    if jobs > 1 and len(files) >= PARALLEL_MIN_FILES:
+        methods = multiprocessing.get_all_start_methods()
+        context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+        with context.Pool(jobs, initializer=_init_worker, initargs=(linter,)) as pool:
+            for result in pool.imap(_analyse, files, chunksize=8):
+                results.append(result)
+                if progress is not None:
+                    progress(len(results), len(files))
+        return results
+    for path in files:
+        results.append(linter.analyse_file(path, display_path(path)))
+        if progress is not None:
+            progress(len(results), len(files))
+    return results
+
+
+def _init_worker(linter: Linter) -> None:
+    global _worker
+    _worker = linter
+
+
+def _analyse(path: Path) -> FileResult:
+    assert _worker is not None
+    return _worker.analyse_file(path, display_path(path))
+
+
+def apply_noqa(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
+    """Drop diagnostics whose line says `# noqa` for them (files read once each)."""
+    lines: dict[str, list[str]] = {}
+    kept = []
+    for d in diagnostics:
+        if d.path not in lines:
+            try:
+                lines[d.path] = read_source(d.path).splitlines()
+            except SourceError:
+                lines[d.path] = []  # a file of another repository (merged facts)
+        text = lines[d.path][d.line - 1] if d.line <= len(lines[d.path]) else ""
+        if not is_silenced(d.code, text):
+            kept.append(d)
+    return kept
 
 
 def is_silenced(code: str, line: str) -> bool:

@@ -6,6 +6,7 @@ import ast
 import re
 import warnings
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -24,23 +25,78 @@ class Prefilter:
         return self.pattern is not None and self.pattern.search(text) is not None
 
 
-def parse_module(text: str, python_accepts: bool = False) -> libcst.Module | None:
-    """The libcst tree of `text`, or None when it is not valid Python (flake8 says E999).
+@dataclass(frozen=True)
+class Parsed:
+    """A libcst module, and where its import statements start (line, column), in order.
 
-    libcst's native parser crashes the process on input nested past CPython's own limits
-    (3,000 parentheses), so CPython's parser vets the text first, at a ninth of the cost,
-    unless the caller already knows CPython accepts it (flake8 built its `ast` tree).
+    The positions come from CPython's `ast`, which is built anyway (by flake8, or here to
+    vet the text): libcst's PositionProvider would cost a code-generation pass per file.
     """
-    if not python_accepts:
-        try:
-            with warnings.catch_warnings():  # the user's flake8 or compiler reports those
-                warnings.simplefilter("ignore")
-                ast.parse(text)
-        except (SyntaxError, RecursionError, MemoryError, ValueError):
+
+    module: libcst.Module
+    import_spans: tuple[tuple[int, int], ...]
+
+
+def parse(text: str, tree: ast.AST | None = None) -> Parsed | None:
+    """Parse once with libcst; `tree` is CPython's tree of the same text, if already built."""
+    if tree is None:
+        tree = _python_tree(text)
+        if tree is None:
             return None
+    module = _libcst_module(text)
+    if module is None:
+        return None
+    return Parsed(module, _import_spans(tree, text))
+
+
+def parse_module(text: str, python_accepts: bool = False) -> libcst.Module | None:
+    """The libcst tree of `text`, or None when it is not valid Python (flake8 says E999)."""
+    if not python_accepts and _python_tree(text) is None:
+        return None
+    return _libcst_module(text)
+
+
+def _python_tree(text: str) -> ast.AST | None:
+    # libcst's native parser crashes the process on input nested past CPython's own limits
+    # (3,000 parentheses), so CPython's parser vets the text first, at a ninth of the cost.
+    try:
+        with warnings.catch_warnings():  # the user's flake8 or compiler reports those
+            warnings.simplefilter("ignore")
+            return ast.parse(text)
+    except (SyntaxError, RecursionError, MemoryError, ValueError):
+        return None
+
+
+def _libcst_module(text: str) -> libcst.Module | None:
     import libcst  # deferred: 0.2 s of start-up that files without candidates never pay
 
     try:
         return libcst.parse_module(text)
     except (libcst.ParserSyntaxError, RecursionError, MemoryError, ValueError):
         return None
+
+
+_STATEMENT_LISTS = ("body", "orelse", "finalbody", "handlers", "cases")
+
+
+def _import_spans(tree: ast.AST, text: str) -> tuple[tuple[int, int], ...]:
+    """(line, character column) of every import statement, in source order."""
+    found = []
+    stack = [tree]
+    while stack:  # statements only: imports never sit inside expressions
+        node = stack.pop()
+        for name in _STATEMENT_LISTS:
+            for child in getattr(node, name, ()):
+                if isinstance(child, (ast.Import, ast.ImportFrom)):
+                    found.append((child.lineno, child.col_offset))
+                elif isinstance(child, ast.AST):
+                    stack.append(child)
+    found.sort()
+    lines = text.splitlines()
+    spans = []
+    for line, col in found:
+        source = lines[line - 1] if line <= len(lines) else ""
+        if not source.isascii():  # ast counts UTF-8 bytes, flake8 users read characters
+            col = len(source.encode()[:col].decode("utf-8", "ignore"))
+        spans.append((line, col))
+    return tuple(spans)

@@ -27,7 +27,8 @@ class Plugin:
 
     def __init__(self, tree: ast.AST, filename: str, lines: list[str]) -> None:
         # flake8 files a plugin that takes `tree` as a per-file AST plugin; the tree is
-        # built for pyflakes anyway, and couplint reads the text instead.
+        # built for pyflakes anyway.
+        self.tree = tree
         self.filename = filename
         self.lines = lines
 
@@ -62,9 +63,9 @@ class Plugin:
         """Yield flake8's (line, col, text, type) for each couplint diagnostic of the file."""
         if self.linter is None:
             return
-        # flake8 runs tree plugins only on files whose `ast` it built: Python accepts them.
+        # flake8's own tree vets the text for libcst and gives import positions for free.
         text = "".join(self.lines)
-        for d in self.linter.lint_source(self.filename, text, python_accepts=True):
+        for d in self.linter.lint_source(self.filename, text, self.tree):
             yield d.line, d.col, f"{d.code} {d.message}", type(self)
 
 

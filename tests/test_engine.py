@@ -175,10 +175,10 @@ def test_code_selector(select: tuple[str, ...], ignore: tuple[str, ...], enabled
 
 
 def test_no_enabled_code_parses_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
-    def fail(text: str, python_accepts: bool = False) -> None:
+    def fail(text: str, tree: object = None) -> None:
         raise AssertionError("parsed")
 
-    monkeypatch.setattr("couplint_ast.engine.parse_module", fail)
+    monkeypatch.setattr("couplint_ast.engine.parse", fail)
     assert (
         Linter(EXAMPLE_CONFIG, lambda code: False).lint_source(EXAMPLE_PATH, "import orders\n")
         == []
@@ -186,11 +186,11 @@ def test_no_enabled_code_parses_nothing(monkeypatch: pytest.MonkeyPatch) -> None
 
 
 def test_prefilter_skips_files_without_candidates(monkeypatch: pytest.MonkeyPatch) -> None:
-    def fail(text: str, python_accepts: bool = False) -> None:
+    def fail(text: str, tree: object = None) -> None:
         raise AssertionError("parsed")
 
-    monkeypatch.setattr("couplint_ast.engine.parse_module", fail)
-    assert LINTER.facts(EXAMPLE_PATH, "import os\nprint('orders')\n", "shipping") is None
+    monkeypatch.setattr("couplint_ast.engine.parse", fail)
+    assert LINTER.facts(EXAMPLE_PATH, "import os\nprint('hello')\n", "shipping") is None
 
 
 def test_facts_survive_a_json_round_trip() -> None:

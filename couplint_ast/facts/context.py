@@ -36,6 +36,8 @@ class ModuleContext:
         # collector, AssignmentCollector), and every `name = value` seen, keyed by scope.
         self.scope: list[str] = []
         self.assignments: dict[tuple[tuple[str, ...], str], object] = {}
+        # Positions of the import statements in source order, when the parser had them.
+        self.import_spans: tuple[tuple[int, int], ...] | None = None
         self._positions: Mapping[cst.CSTNode, CodeRange] | None = None
 
     def bind(self, local: str, qualified: str) -> None:

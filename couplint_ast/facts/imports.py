@@ -8,6 +8,7 @@ import libcst as cst
 
 from couplint_ast.facts.context import ModuleContext, dotted_name
 from couplint_ast.facts.types import ImportFact
+from couplint_ast.model import Span
 
 
 class ImportCollector(cst.BatchableCSTVisitor):
@@ -50,8 +51,14 @@ class ImportCollector(cst.BatchableCSTVisitor):
 
     def facts(self) -> dict[str, Any]:
         """The FileFacts fields this collector fills."""
+        statements = list(dict.fromkeys(node for node, _, _ in self.found))
+        spans = self.ctx.import_spans
+        if spans is not None and len(spans) == len(statements):
+            where = {node: Span(*span) for node, span in zip(statements, spans)}
+        else:  # no parser positions (or, never seen, a disagreement): libcst's own
+            where = {node: self.ctx.span(node) for node in statements}
         return {
             "imports": tuple(
-                ImportFact(self.ctx.span(node), name, level) for node, name, level in self.found
+                ImportFact(where[node], name, level) for node, name, level in self.found
             )
         }

@@ -7,7 +7,11 @@ be known becomes a marker, so callers can still read the known parts:
 
 - `HOLE` stands for an unknown part (a parameter, a call's result);
 - `env_marker("NAME")` stands for the value of environment variable NAME
-  (`os.environ["NAME"]`, `os.environ.get("NAME")`, `os.getenv("NAME")`).
+  (`os.environ["NAME"]`, `os.environ.get("NAME")`, `os.getenv("NAME")`);
+- `name_marker("NAME")`, only with `StringResolver(ctx, name_markers=True)`, stands for a
+  name bound nowhere in the file (a parameter, an imported constant, `settings.X`).
+
+The markers and their helpers live in `facts/markers.py` (no libcst) and are re-exported.
 
 Assignments are recorded during the one traversal (the `AssignmentCollector` also keeps
 the scope stack that other collectors read through `ctx.scope`); values are computed
@@ -23,27 +27,42 @@ from urllib.parse import urljoin
 import libcst as cst
 
 from couplint_ast.facts.context import ModuleContext, dotted_name
+from couplint_ast.facts.markers import (  # the markers live apart, free of libcst
+    ENV_CLOSE,
+    ENV_MARKER,
+    ENV_OPEN,
+    HOLE,
+    NAME_CLOSE,
+    NAME_MARKER,
+    NAME_OPEN,
+    env_marker,
+    env_names,
+    marker_names,
+    name_marker,
+)
 
-HOLE = "\ue000"
-ENV_OPEN = "\ue001"
-ENV_CLOSE = "\ue002"
-ENV_MARKER = re.compile(f"{ENV_OPEN}([^{ENV_CLOSE}]*){ENV_CLOSE}")
+__all__ = [
+    "ENV_CLOSE",
+    "ENV_MARKER",
+    "ENV_OPEN",
+    "HOLE",
+    "NAME_CLOSE",
+    "NAME_MARKER",
+    "NAME_OPEN",
+    "AssignmentCollector",
+    "StringResolver",
+    "env_marker",
+    "env_names",
+    "marker_names",
+    "name_marker",
+]
+
 MAX_DEPTH = 64
 MAX_LENGTH = 2_000_000
 _AMBIGUOUS = object()
 _ENV_READERS = frozenset({"os.environ.get", "os.getenv", "os.environ.setdefault"})
 _PERCENT_FIELD = re.compile(r"%(?:\((\w+)\))?[-#0 +]*\d*(?:\.\d+)?[sdirfxXeEgGc]")
 _FORMAT_FIELD = re.compile(r"\{([^{}]*)\}")
-
-
-def env_marker(name: str) -> str:
-    """The marker that stands for the value of environment variable `name`."""
-    return f"{ENV_OPEN}{name}{ENV_CLOSE}"
-
-
-def env_names(value: str) -> list[str]:
-    """The environment variables whose values make up part of `value`."""
-    return ENV_MARKER.findall(value)
 
 
 class AssignmentCollector(cst.BatchableCSTVisitor):
@@ -98,9 +117,12 @@ class AssignmentCollector(cst.BatchableCSTVisitor):
 class StringResolver:
     """Computes string values from a finished traversal's assignments and bindings."""
 
-    def __init__(self, ctx: ModuleContext) -> None:
+    def __init__(self, ctx: ModuleContext, name_markers: bool = False) -> None:
         self.ctx = ctx
         self._active: set[int] = set()
+        # Opt-in: a name bound nowhere in the file (a parameter, an imported constant,
+        # `settings.ORDERS_URL`) becomes `name_marker(name)` instead of unknown.
+        self.name_markers = name_markers
 
     def value(self, node: cst.BaseExpression, scope: tuple[str, ...] = ()) -> str | None:
         """The string `node` evaluates to, with markers for unknown parts; None if not a string."""
@@ -205,6 +227,8 @@ class StringResolver:
                 return self._value(found, key[0], depth)
             finally:
                 self._active.discard(id(found))
+        if self.name_markers and name not in ("None", "True", "False"):
+            return name_marker(name)
         return None
 
     def _environ_item(self, node: cst.Subscript) -> str | None:

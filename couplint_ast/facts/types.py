@@ -6,7 +6,7 @@ import dataclasses
 import types
 import typing
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Optional, TypeVar
 
 from couplint_ast.model import Span
 
@@ -25,11 +25,210 @@ class ImportFact:
 
 
 @dataclass(frozen=True)
+class MigrationFact:
+    """One schema operation of an Alembic revision or Django migration, as the file states it.
+
+    `kind` is one of add_column, drop_column, alter_column, rename_column, create_table,
+    drop_table, rename_table, rename_model, index, constraint, comment, insert, sql.
+    `phase` is "upgrade", "downgrade", "state" (Django state only, no SQL runs) or ""
+    (the file does not show that upgrade or downgrade runs it). Unknown names are "".
+    """
+
+    span: Span
+    framework: str
+    kind: str
+    phase: str
+    table: str = ""
+    model: str = ""
+    column: str = ""
+    new_name: str = ""
+    nullable: Optional[bool] = None  # noqa: UP045 - evaluated at runtime by from_json
+    has_default: bool = False
+    type_change: bool = False
+    references: tuple[str, ...] = ()
+    sql: str = ""
+
+
+@dataclass(frozen=True)
+class Region:
+    """A stretch of a file, from `start` up to (not including) `end`."""
+
+    start: Span
+    end: Span
+
+
+@dataclass(frozen=True)
+class StartupFact:
+    """A function of this module that runs when the service starts, and why.
+
+    - `function`: dotted class/def names, as `CallFact.scope` spells them ("create_app",
+      "OrdersConfig.ready").
+    - `hook`: the start-up hook it runs from, in words: "FastAPI startup handler 'warm'",
+      "lifespan 'lifespan'", "Flask factory 'create_app'", "module-level code", ...
+    - `via`: the function of this module that calls it ("" for the hook itself, "<module>"
+      when module-level code calls it).
+    - `skip`: parts of its body that do not run at start-up: lambdas, and what follows the
+      first `yield` of a lifespan-style context (that is shutdown).
+    """
+
+    function: str
+    hook: str
+    via: str = ""
+    skip: tuple[Region, ...] = ()
+
+
+@dataclass(frozen=True)
+class CallFact:
+    """One outbound synchronous HTTP or RPC call, resolved as far as the file shows it.
+
+    - `client`: the library: requests, httpx, aiohttp, urllib, urllib3, http.client, grpc, zeep.
+    - `api`: what the code calls, as its docs name it: `requests.get`,
+      `httpx.AsyncClient.post`, `grpc.OrdersStub.GetOrder`, `zeep.Client.service.GetStock`.
+    - `method`: the HTTP verb upper-case (`GET`), or the RPC operation; "" when not static.
+    - `target`: the URL (HTTP) or channel address (grpc, `host:port`), a client's `base_url`
+      joined in; unknown parts are `markers.HOLE`, env vars `markers.env_marker(NAME)`,
+      names bound nowhere in the file `markers.name_marker(NAME)` (`markers.display()`
+      renders them). None when nothing is known.
+    - `path`: the URL path when the target has one ("/orders/<HOLE>"), grpc `/Stub/Method`.
+    - `timeout`: "call" (given on the call, or bounded by a block or wrapper around it:
+      `with eventlet.Timeout(5)`, `async with asyncio.timeout(5)`, `asyncio.wait_for`),
+      "client" (on the session, client, connection or channel), "default" (the library's
+      own default applies: httpx 5 s, aiohttp 300 s),
+      "missing" (none given and the library has none), "none" (disabled with None),
+      "unknown" (`**kwargs` forwarded, a client built elsewhere or customised).
+    - `breaker`: a circuit breaker from pybreaker, circuitbreaker, aiobreaker or purgatory
+      guards it (decorator of an enclosing function, `breaker.call(fn)`, `with` block).
+    - `retry`: tenacity, backoff or stamina retries it (decorator, retry loop or wrapper).
+    - `guards`: dotted names of what surrounds the call, innermost first: `with` items,
+      wrapper calls, decorators of enclosing functions, each as written and import-resolved
+      (`guarded`, `acme_http.guarded`), so that config (`circuit-breakers`) can add breakers.
+    - `scope`: enclosing class and function names, dotted ("OrdersClient.fetch"); "" at
+      module level.
+    - `at_import`: the call runs when the module is imported or run: module level, a class
+      body, a decorator or default value, `if __name__ == "__main__":`; not in a def or lambda.
+    """
+
+    span: Span
+    client: str
+    api: str
+    method: str
+    target: Optional[str]  # noqa: UP045 - evaluated at runtime by from_json
+    path: Optional[str]  # noqa: UP045 - evaluated at runtime by from_json
+    timeout: str
+    breaker: bool = False
+    retry: bool = False
+    guards: tuple[str, ...] = ()
+    scope: str = ""
+    at_import: bool = False
+
+
+@dataclass(frozen=True)
+class BrokerFact:
+    """One message-broker publish or consume: asynchronous, so never a synchronous call.
+
+    - `library`: confluent_kafka, kafka, aiokafka, pika, aio_pika, kombu, celery, nats,
+      redis, boto3.sqs, boto3.sns.
+    - `operation`: "publish", "consume" or "request" (NATS request/reply).
+    - `api`: what the code calls (`kafka.KafkaProducer.send`, `pika.channel.basic_publish`).
+    - `destinations`: topics, queues, subjects, exchanges, streams or task names, resolved as
+      strings (markers as in `CallFact.target`); empty when none is static.
+    - `scope` and `at_import`: as in `CallFact`.
+    """
+
+    span: Span
+    library: str
+    operation: str
+    api: str
+    destinations: tuple[str, ...] = ()
+    scope: str = ""
+    at_import: bool = False
+
+
+@dataclass(frozen=True)
+class UrlLiteralFact:
+    """A string literal naming a network endpoint: a URL (`http://orders-api/x`, f-strings
+    with `strings.HOLE` for their expressions) or, with `address` true, a bare `host:port`
+    given to a grpc channel, an http.client connection or a urllib3 pool. Docstrings excluded.
+    """
+
+    span: Span
+    text: str
+    address: bool = False
+
+
+@dataclass(frozen=True)
+class SqlFact:
+    """SQL that runs at `span`, through `runner` (`execute`, `text`, `read_sql_table`...), or
+    with `runner` "" a SQL statement written down where no runner is visible (a constant).
+
+    Tables are as written, schema kept, each once. `certain` is False when part of the text
+    was read conservatively because no SQL dialect parsed it.
+    """
+
+    span: Span
+    runner: str
+    reads: tuple[str, ...] = ()
+    writes: tuple[str, ...] = ()
+    certain: bool = True
+
+
+@dataclass(frozen=True)
+class TableMappingFact:
+    """An ORM mapping onto a table, as written (schema kept).
+
+    `kind`: "model" (a class mapped by `__tablename__`, Django `Meta.db_table`, peewee
+    `Meta.table_name`, Tortoise `Meta.table`, SQLModel `table=True`; `model` is the class),
+    "Table" (`sqlalchemy.Table(...)`), "table" (`sqlalchemy.table(...)`), "foreign_key"
+    (`ForeignKey("t.c")`, SQLModel `foreign_key=`), "secondary" (`relationship(secondary=)`).
+    """
+
+    span: Span
+    table: str
+    kind: str
+    model: str = ""
+
+
+@dataclass(frozen=True)
+class DatabaseRefFact:
+    """A name through which code reaches a database, whatever the config says of it.
+
+    `kind`: "env" (any environment variable read with `os.environ[...]`, `os.environ.get`,
+    `os.getenv`), "database" (a database name in a connection call, a DSN or Django
+    `DATABASES`), "host" (a host in the same places). `via`: the connection function's
+    qualified name, "os.environ", "dsn" or "DATABASES".
+    """
+
+    span: Span
+    name: str
+    kind: str
+    via: str = ""
+
+
+@dataclass(frozen=True)
+class RouteFact:
+    """An HTTP route this module serves: `@app.get("/orders/{id}")` on `function`."""
+
+    span: Span
+    method: str
+    path: str
+    function: str
+
+
+@dataclass(frozen=True)
 class FileFacts:
     """Everything extracted from one file; plain data that survives a JSON round trip."""
 
     path: str
     imports: tuple[ImportFact, ...] = ()
+    migrations: tuple[MigrationFact, ...] = ()
+    startup: tuple[StartupFact, ...] = ()
+    calls: tuple[CallFact, ...] = ()
+    brokers: tuple[BrokerFact, ...] = ()
+    url_literals: tuple[UrlLiteralFact, ...] = ()
+    sql: tuple[SqlFact, ...] = ()
+    table_mappings: tuple[TableMappingFact, ...] = ()
+    database_refs: tuple[DatabaseRefFact, ...] = ()
+    routes: tuple[RouteFact, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict (tuples become lists)."""

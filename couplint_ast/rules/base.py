@@ -18,6 +18,7 @@ EXAMPLE_CONFIG = Config(
     shared_domain_packages=("acme_domain",),
     allowed_shared_packages=("acme_logging",),
     ignore_hosts=("api.stripe.com",),
+    circuit_breakers=("acme_http.guarded",),
     services=(
         ServiceConfig(
             name="orders",

@@ -1,0 +1,71 @@
+"""Arguments of calls as migration files write them: bound to parameters, literals read.
+
+Shared by the Alembic and Django readers; libcst nodes in, plain values out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import libcst as cst
+
+from couplint_ast.facts.context import dotted_name
+
+# What `literal()` returns for anything that is not True, False or None (or is missing).
+UNKNOWN = object()
+
+
+def bind_arguments(call: cst.Call, params: Sequence[str]) -> dict[str, cst.BaseExpression] | None:
+    """Map a call's arguments to parameter names; None when a required one is missing.
+
+    Positions after `*args` are unknown; with `*args` or `**kwargs` nothing is missing.
+    """
+    names = [p.rstrip("?") for p in params]
+    bound: dict[str, cst.BaseExpression] = {}
+    position = 0
+    for arg in call.args:
+        if arg.star:
+            position = len(names) if arg.star == "*" else position
+            continue
+        if arg.keyword is not None:
+            bound[arg.keyword.value] = arg.value
+        elif position < len(names):
+            bound.setdefault(names[position], arg.value)
+            position += 1
+    if any(a.star for a in call.args):
+        return bound
+    required = (n for n, p in zip(names, params) if not p.endswith("?"))
+    return bound if all(n in bound for n in required) else None
+
+
+def last_name(node: cst.BaseExpression) -> str:
+    """`Column` for `sa.Column(...)`'s func or a call of it; "" for anything else."""
+    if isinstance(node, cst.Call):
+        node = node.func
+    name = dotted_name(node)
+    return name.rsplit(".", 1)[-1] if name else ""
+
+
+def literal(node: cst.BaseExpression | None) -> object:
+    """True/False/None for those literals; `UNKNOWN` for anything else (or no argument)."""
+    if isinstance(node, cst.Name) and node.value in ("True", "False", "None"):
+        return {"True": True, "False": False, "None": None}[node.value]
+    return UNKNOWN
+
+
+def sets_value(node: cst.BaseExpression | None) -> bool:
+    """A default argument that sets something: present and not the literal None/False."""
+    return node is not None and literal(node) not in (None, False)
+
+
+def string_dict(node: cst.BaseExpression | None) -> dict[str, cst.BaseExpression]:
+    """The items of a dict literal whose keys are plain strings (`{"db_table": ...}`)."""
+    if not isinstance(node, cst.Dict):
+        return {}
+    items = {}
+    for element in node.elements:
+        if isinstance(element, cst.DictElement) and isinstance(element.key, cst.SimpleString):
+            key = element.key.evaluated_value
+            if isinstance(key, str):
+                items[key] = element.value
+    return items

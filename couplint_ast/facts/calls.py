@@ -1,0 +1,298 @@
+"""Outbound calls, broker operations and URL literals: what the one traversal records.
+
+The collector only remembers nodes here (bindings, call sites with their enclosing
+functions, `with` and `for` blocks and lambdas, URL-looking literals); `facts()` then
+resolves them once the whole module has been seen (`facts/callfacts.py`, `facts/guards.py`,
+`facts/brokers.py`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import libcst as cst
+
+from couplint_ast.facts.catalog import CATALOG_ROOTS
+from couplint_ast.facts.context import ModuleContext, dotted_name
+from couplint_ast.facts.scopes import Binding, Scope, Symbols
+
+_STRINGS = (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)
+
+
+class Frame:
+    """A block around a call site: a def body, a lambda body, a `with` or `for` body."""
+
+    __slots__ = ("kind", "node", "parent", "scope")
+
+    def __init__(self, parent: Frame | None, kind: str, node: cst.CSTNode | None, scope: Scope):
+        self.parent = parent
+        self.kind = kind  # "def", "lambda" (node: the call the lambda is an argument of)
+        self.node = node  # "with", "for"
+        self.scope = scope
+
+
+class CallSite:
+    """One call expression, where it is, the blocks around it, and the call it is inside."""
+
+    __slots__ = ("frame", "node", "outer", "scope")
+
+    def __init__(
+        self, node: cst.Call, scope: Scope, frame: Frame | None, outer: cst.Call | None
+    ) -> None:
+        self.node = node
+        self.scope = scope
+        self.frame = frame
+        self.outer = outer  # `asyncio.wait_for(session.get(url), 5)`
+
+
+class CallCollector(cst.BatchableCSTVisitor):
+    """Records what CallFact, BrokerFact and UrlLiteralFact need, in the shared traversal."""
+
+    def __init__(self, ctx: ModuleContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.symbols = Symbols()
+        self.sites: list[CallSite] = []
+        self.attr_sets: list[tuple[cst.BaseExpression, str, cst.BaseExpression, Scope]] = []
+        self.literals: list[tuple[cst.BaseExpression, Scope]] = []
+        self.relevant = False  # a package of the catalog is imported somewhere
+        self._frame: Frame | None = None
+        self._open_calls: list[cst.Call] = []
+        self._lambda_params: set[int] = set()
+        self._prose: set[int] = set()  # docstrings and bare string statements
+
+    # -- scopes and bindings -----------------------------------------------------------
+    def _scope(self) -> Scope:
+        return tuple(self.ctx.scope)
+
+    def _bind(self, name: str, binding: Binding) -> None:
+        self.symbols.bind(self._scope(), name, binding)
+
+    def visit_Import(self, node: cst.Import) -> None:
+        for alias in node.names:
+            name = dotted_name(alias.name)
+            if name is None:
+                continue
+            head = name.split(".", 1)[0]
+            self.relevant = self.relevant or head in CATALOG_ROOTS
+            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                self._bind(alias.asname.name.value, Binding("import", name=name))
+            else:
+                self._bind(head, Binding("import", name=head))
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        if isinstance(node.names, cst.ImportStar):
+            return
+        module = dotted_name(node.module) if node.module is not None else None
+        relative = bool(node.relative) or module is None
+        if not relative and module is not None:
+            self.relevant = self.relevant or module.split(".", 1)[0] in CATALOG_ROOTS
+        for alias in node.names:
+            local = alias.asname.name if alias.asname is not None else alias.name
+            name = dotted_name(alias.name)
+            if not isinstance(local, cst.Name) or name is None:
+                continue
+            # A relative import is this project's own code: unknown, and it shadows.
+            kind = "opaque" if relative else "import"
+            self._bind(local.value, Binding(kind, name=f"{module}.{name}"))
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        scope = self._scope()  # the scope collector has already entered the class
+        self.symbols.classes[scope] = (node, scope[:-1])
+        self.symbols.bind(scope[:-1], node.name.value, Binding("class", node, scope[:-1]))
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        scope = self._scope()
+        self.symbols.bind(scope[:-1], node.name.value, Binding("def", node, scope))
+
+    def visit_Param(self, node: cst.Param) -> None:
+        if id(node) in self._lambda_params:
+            # Lambdas have no scope of their own here: the name is unknown around them.
+            self._bind(node.name.value, Binding("opaque"))
+            return
+        annotation = node.annotation.annotation if node.annotation is not None else None
+        scope = self._scope()
+        self._bind(node.name.value, Binding("param", annotation, scope[:-1]))
+
+    def visit_Lambda(self, node: cst.Lambda) -> None:
+        params = node.params
+        for param in (*params.posonly_params, *params.params, *params.kwonly_params):
+            self._lambda_params.add(id(param))
+        for star in (params.star_arg, params.star_kwarg):
+            if isinstance(star, cst.Param):
+                self._lambda_params.add(id(star))
+
+    def visit_Global(self, node: cst.Global) -> None:
+        names = self.symbols.globals.setdefault(self._scope(), set())
+        names.update(item.name.value for item in node.names)
+
+    def visit_Return(self, node: cst.Return) -> None:
+        if node.value is not None:
+            self.symbols.returns.setdefault(self._scope(), []).append(node.value)
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            self._assign(target.target, node.value)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if node.value is not None:
+            self._assign(node.target, node.value)
+        else:  # `client: httpx.Client` declares a type (a dataclass field, an attribute)
+            self._assign(node.target, None, node.annotation.annotation)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self._opaque(node.target)
+
+    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+        self._assign(node.target, node.value)
+
+    def visit_For(self, node: cst.For) -> None:
+        self._opaque(node.target)
+
+    def visit_CompFor(self, node: cst.CompFor) -> None:
+        self._opaque(node.target)  # `[s.get(u) for s in sessions]`: not an outer `s`
+
+    def visit_WithItem(self, node: cst.WithItem) -> None:
+        # `with Session() as s`: clients, channels and connections enter as themselves.
+        if node.asname is not None:
+            self._assign(node.asname.name, node.item)
+
+    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+        if node.name is not None:
+            self._opaque(node.name.name)
+
+    def _assign(
+        self,
+        target: cst.BaseExpression,
+        value: cst.BaseExpression | None,
+        annotation: cst.BaseExpression | None = None,
+    ) -> None:
+        scope = self._scope()
+        binding = (
+            Binding("expr", value, scope)
+            if value is not None
+            else Binding("param", annotation, scope)
+        )
+        if isinstance(target, cst.Name):
+            if isinstance(value, cst.Name) and value.value == "None":
+                self.symbols.none_names.add((scope, target.value))
+            else:
+                self._bind(target.value, binding)
+        elif isinstance(target, cst.Attribute):
+            head = target.value
+            if isinstance(head, cst.Name) and head.value in ("self", "cls"):
+                cls = self.symbols.class_of(scope)
+                is_none = isinstance(value, cst.Name) and value.value == "None"
+                if cls is not None and not is_none:
+                    key = (cls, "self." + target.attr.value)
+                    self.symbols.binds.setdefault(key, []).append(binding)
+            elif value is not None:
+                self.attr_sets.append((head, target.attr.value, value, scope))
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            values = list(value.elements) if isinstance(value, (cst.Tuple, cst.List)) else []
+            paired = len(values) == len(target.elements) and not any(
+                isinstance(v, cst.StarredElement) for v in values
+            )
+            for i, element in enumerate(target.elements):
+                if paired:
+                    self._assign(element.value, values[i].value)
+                else:
+                    self._opaque(element.value)
+
+    def _opaque(self, target: cst.BaseExpression) -> None:
+        if isinstance(target, cst.Name):
+            self._bind(target.value, Binding("opaque"))
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                self._opaque(element.value)
+        elif isinstance(target, cst.StarredElement):
+            self._opaque(target.value)
+
+    # -- blocks and call sites -----------------------------------------------------------
+    def _push(self, kind: str, node: cst.CSTNode | None) -> None:
+        self._frame = Frame(self._frame, kind, node, self._scope())
+
+    def _pop(self) -> None:
+        if self._frame is not None:
+            self._frame = self._frame.parent
+
+    def visit_FunctionDef_body(self, node: cst.FunctionDef) -> None:
+        self._push("def", node)
+
+    def leave_FunctionDef_body(self, node: cst.FunctionDef) -> None:
+        self._pop()
+
+    def visit_Lambda_body(self, node: cst.Lambda) -> None:
+        self._push("lambda", self._open_calls[-1] if self._open_calls else None)
+
+    def leave_Lambda_body(self, node: cst.Lambda) -> None:
+        self._pop()
+
+    def visit_With_body(self, node: cst.With) -> None:
+        self._push("with", node)
+
+    def leave_With_body(self, node: cst.With) -> None:
+        self._pop()
+
+    def visit_For_body(self, node: cst.For) -> None:
+        self._push("for", node)
+
+    def leave_For_body(self, node: cst.For) -> None:
+        self._pop()
+
+    def visit_Call(self, node: cst.Call) -> None:
+        outer = self._open_calls[-1] if self._open_calls else None
+        self.sites.append(CallSite(node, self._scope(), self._frame, outer))
+        self._open_calls.append(node)
+
+    def leave_Call(self, original_node: cst.Call) -> None:
+        self._open_calls.pop()
+
+    # -- URL literals ----------------------------------------------------------------------
+    def visit_Expr(self, node: cst.Expr) -> None:
+        if isinstance(node.value, _STRINGS):
+            self._prose.add(id(node.value))
+
+    def visit_SimpleString(self, node: cst.SimpleString) -> None:
+        if "://" in node.value and id(node) not in self._prose:
+            self.literals.append((node, self._scope()))
+
+    def visit_FormattedString(self, node: cst.FormattedString) -> None:
+        if id(node) in self._prose:
+            return
+        for part in node.parts:
+            if isinstance(part, cst.FormattedStringText) and "://" in part.value:
+                self.literals.append((node, self._scope()))
+                return
+
+    def visit_ConcatenatedString(self, node: cst.ConcatenatedString) -> None:
+        # The whole `"http://" "orders-api"` is one literal; its parts are not.
+        record = id(node) not in self._prose
+        self._prose.update((id(node.left), id(node.right)))
+        if record and _has_scheme(node):
+            self.literals.append((node, self._scope()))
+
+    def facts(self) -> dict[str, Any]:
+        """The FileFacts fields this collector fills: calls, brokers, url_literals."""
+        from couplint_ast.facts.callfacts import build  # the resolving half
+
+        return build(self)
+
+
+def _has_scheme(node: cst.BaseExpression) -> bool:
+    if isinstance(node, cst.SimpleString):
+        return "://" in node.value
+    if isinstance(node, cst.ConcatenatedString):
+        return _has_scheme(node.left) or _has_scheme(node.right)
+    if isinstance(node, cst.FormattedString):
+        return any(isinstance(p, cst.FormattedStringText) and "://" in p.value for p in node.parts)
+    return False
+
+
+def at_import(frame: Frame | None) -> bool:
+    """True when a call in `frame` runs on import: not inside any def or lambda body."""
+    while frame is not None:
+        if frame.kind in ("def", "lambda"):
+            return False
+        frame = frame.parent
+    return True

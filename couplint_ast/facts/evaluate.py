@@ -1,0 +1,265 @@
+"""What an expression is, evaluated over a module's `Symbols` after the traversal."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from couplint_ast.facts.broker_catalog import (
+    BOTO3_CLIENTS,
+    BOTO3_SERVICES,
+    BROKER_CONSTRUCTORS,
+    BROKER_FACTORIES,
+    BROKER_INSTANCES,
+)
+from couplint_ast.facts.catalog import (
+    ANNOTATIONS,
+    ATTRIBUTE_FACTORIES,
+    BREAKER_CLASSES,
+    BREAKER_SUBCLASSABLE,
+    CONSTRUCTORS,
+    FACTORIES,
+    RETRY_OBJECTS,
+)
+from couplint_ast.facts.context import dotted_name
+from couplint_ast.facts.scopes import (
+    Binding,
+    Cls,
+    Func,
+    Method,
+    Obj,
+    Ref,
+    Scope,
+    Symbols,
+    Value,
+)
+
+MAX_DEPTH = 40
+MAX_STEPS = 200_000  # per module: a budget no real file comes near, against crafted ones
+
+
+class Evaluator:
+    """What an expression is, from a finished traversal's `Symbols`; None when unknown."""
+
+    def __init__(self, symbols: Symbols) -> None:
+        self.symbols = symbols
+        self._active: set[object] = set()
+        self._memo: dict[object, Value | None] = {}
+        self._cycle = False
+        self._steps = 0
+
+    def value(self, node: cst.BaseExpression, scope: Scope) -> Value | None:
+        """The value of `node` evaluated in `scope`."""
+        try:
+            return self._value(node, scope, 0)
+        except RecursionError:
+            return None
+
+    def _value(self, node: cst.BaseExpression, scope: Scope, depth: int) -> Value | None:
+        self._steps += 1
+        if depth > MAX_DEPTH or self._steps > MAX_STEPS:
+            return None
+        depth += 1
+        if isinstance(node, cst.Await):
+            return self._value(node.expression, scope, depth)
+        if isinstance(node, cst.Name):
+            return self._name(node.value, scope, depth)
+        if isinstance(node, cst.Attribute):
+            return self._attribute(node, scope, depth)
+        if isinstance(node, cst.Call):
+            return self._call(node, scope, depth)
+        return None
+
+    def _name(self, name: str, scope: Scope, depth: int) -> Value | None:
+        found = self.symbols.lookup(scope, name)
+        if found is None:
+            return None
+        return self._bindings(found[0], found[1], depth)
+
+    def _bindings(self, key: object, bindings: list[Binding], depth: int) -> Value | None:
+        if key in self._memo:
+            return self._memo[key]
+        if key in self._active:
+            self._cycle = True
+            return None
+        outer_cycle, self._cycle = self._cycle, False
+        self._active.add(key)
+        try:
+            result = self._merge(bindings, depth)
+        finally:
+            self._active.discard(key)
+        if not self._cycle:  # a value computed inside a cycle may be partial
+            self._memo[key] = result
+        self._cycle = self._cycle or outer_cycle
+        return result
+
+    def _merge(self, bindings: list[Binding], depth: int) -> Value | None:
+        values = []
+        for binding in bindings:
+            value = self._binding(binding, depth)
+            if value is None:
+                return None
+            values.append(value)
+        first = values[0]
+        if len(values) == 1:
+            return first
+        if all(isinstance(v, Ref) and v.name == getattr(first, "name", None) for v in values):
+            return first
+        if isinstance(first, Obj) and all(isinstance(v, Obj) for v in values):
+            objs = [v for v in values if isinstance(v, Obj)]
+            if all(o.kind == first.kind for o in objs):
+                if all(o.node is first.node for o in objs):
+                    return first
+                # Built in several places: the kind is known, its settings are not.
+                return Obj(first.kind, None, first.scope, first.origin, custom=True)
+        if all(v is first or _same_def(v, first) for v in values):
+            return first
+        return None
+
+    def _binding(self, binding: Binding, depth: int) -> Value | None:
+        node, kind = binding.node, binding.kind
+        if kind == "import":
+            return _instance(binding.name)
+        if kind == "expr" and isinstance(node, cst.BaseExpression):
+            return self._value(node, binding.scope, depth)
+        if kind == "def" and isinstance(node, cst.FunctionDef):
+            return Func(node, binding.scope)
+        if kind == "class" and isinstance(node, cst.ClassDef):
+            return Cls(node, binding.scope)
+        if kind == "param" and isinstance(node, cst.BaseExpression):
+            return self._annotation(node, binding.scope, depth)
+        return None
+
+    def _attribute(self, node: cst.Attribute, scope: Scope, depth: int) -> Value | None:
+        attr = node.attr.value
+        if isinstance(node.value, cst.Name) and node.value.value in ("self", "cls"):
+            cls = self.symbols.class_of(scope)
+            if cls is None:
+                return None
+            bindings = self.symbols.lookup_attr(cls, attr)
+            if not bindings:
+                return None
+            value = self._bindings((cls, "self." + attr), bindings, depth)
+            if isinstance(value, Func) and _is_property(value.node):
+                return self._returns(value, depth)
+            return value
+        base = self._value(node.value, scope, depth)
+        if isinstance(base, Ref):
+            return _instance(f"{base.name}.{attr}")
+        if isinstance(base, Obj):
+            kind = ATTRIBUTE_FACTORIES.get((base.kind, attr))
+            if kind is not None:
+                return Obj(kind, node, scope, base.origin, parent=base)
+            return Method(base, attr)
+        return None
+
+    def _call(self, node: cst.Call, scope: Scope, depth: int) -> Value | None:
+        func = self._value(node.func, scope, depth)
+        if isinstance(func, Ref):
+            return self._construct(func.name, node, scope, depth)
+        if isinstance(func, Method):
+            kind = FACTORIES.get((func.obj.kind, func.name)) or BROKER_FACTORIES.get(
+                (func.obj.kind, func.name)
+            )
+            if func.obj.kind == "boto3.Session" and func.name == "client":
+                kind = _boto3_kind(node)
+            return Obj(kind, node, scope, func.obj.origin, parent=func.obj) if kind else None
+        if isinstance(func, Func):
+            if node in self._active:
+                return None
+            self._active.add(node)
+            try:
+                return self._returns(func, depth)
+            finally:
+                self._active.discard(node)
+        if isinstance(func, Cls):
+            kind, origin = self._subclass_of(func, depth)
+            return Obj(kind, node, scope, origin, custom=True) if kind else None
+        return None
+
+    def _construct(self, name: str, node: cst.Call, scope: Scope, depth: int) -> Value | None:
+        kind = (
+            CONSTRUCTORS.get(name)
+            or BROKER_CONSTRUCTORS.get(name)
+            or BREAKER_CLASSES.get(name)
+            or ("retry" if name in RETRY_OBJECTS else None)
+        )
+        if name in BOTO3_CLIENTS:
+            kind = _boto3_kind(node)
+        if kind is not None:
+            return Obj(kind, node, scope, name)
+        if name.rsplit(".", 1)[-1].endswith("Stub") and node.args:
+            channel = self._value(node.args[0].value, scope, depth)
+            if isinstance(channel, Obj) and channel.kind == "grpc.Channel":
+                return Obj("grpc.Stub", node, scope, name, parent=channel)
+            if "_grpc" in name:  # generated code: the channel comes from elsewhere
+                return Obj("grpc.Stub", node, scope, name)
+        return None
+
+    def _returns(self, func: Func, depth: int) -> Value | None:
+        returns = self.symbols.returns.get(func.scope, [])
+        if not returns:
+            return None
+        return self._bindings(
+            ("return", func.scope), [Binding("expr", r, func.scope) for r in returns], depth
+        )
+
+    def _subclass_of(self, cls: Cls, depth: int) -> tuple[str | None, str]:
+        for base in cls.node.bases:
+            value = self._value(base.value, cls.scope, depth)
+            if isinstance(value, Ref):
+                kind = ANNOTATIONS.get(value.name)
+                if kind is None and value.name in BREAKER_SUBCLASSABLE:
+                    kind = BREAKER_CLASSES[value.name]
+                if kind is not None:
+                    return kind, value.name
+            if isinstance(value, Cls) and depth < MAX_DEPTH:
+                found = self._subclass_of(value, depth + 1)
+                if found[0] is not None:
+                    return found
+        return None, ""
+
+    def _annotation(self, node: cst.BaseExpression, scope: Scope, depth: int) -> Obj | None:
+        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.BitOr):
+            for side in (node.left, node.right):
+                if not (isinstance(side, cst.Name) and side.value == "None"):
+                    return self._annotation(side, scope, depth)
+            return None
+        if isinstance(node, cst.Subscript) and len(node.slice) == 1:
+            inner = node.slice[0].slice
+            head = self._value(node.value, scope, depth)
+            optional = isinstance(head, Ref) and head.name == "typing.Optional"
+            if optional and isinstance(inner, cst.Index):
+                return self._annotation(inner.value, scope, depth)
+            return None
+        value = self._value(node, scope, depth)
+        if isinstance(value, Ref):
+            kind = ANNOTATIONS.get(value.name)
+            if kind is not None:
+                return Obj(kind, None, scope, value.name)
+            if value.name.endswith("Stub") and "_grpc" in value.name:
+                return Obj("grpc.Stub", None, scope, value.name)
+        return None
+
+
+def _instance(name: str) -> Value:
+    kind = BROKER_INSTANCES.get(name)
+    return Obj(kind, None, (), name) if kind else Ref(name)
+
+
+def _boto3_kind(node: cst.Call) -> str | None:
+    arg = next((a.value for a in node.args if a.keyword is None and not a.star), None)
+    for a in node.args:
+        if a.keyword is not None and a.keyword.value == "service_name":
+            arg = a.value
+    if isinstance(arg, cst.SimpleString) and arg.evaluated_value in BOTO3_SERVICES:
+        return f"boto3.{arg.evaluated_value}"
+    return None
+
+
+def _is_property(node: cst.FunctionDef) -> bool:
+    names = (dotted_name(d.decorator) or "" for d in node.decorators)
+    return any(n.rsplit(".", 1)[-1] in ("property", "cached_property") for n in names)
+
+
+def _same_def(a: Value, b: Value) -> bool:
+    return isinstance(a, Func) and isinstance(b, Func) and a.node is b.node

@@ -1,0 +1,132 @@
+"""Scoped bindings of one module, and the values an expression can have.
+
+The call collector records every binding during the one traversal (imports, assignments,
+`with ... as`, parameters, defs, classes, `self.x` in methods); afterwards
+`facts.evaluate.Evaluator` answers what a name or expression is: an imported name (`Ref`),
+a client object built by a catalog constructor (`Obj`), a function or a class of this
+module. Flow-insensitive, like the import table: a name bound to two different things is
+unknown, so a module that rebinds `requests = Wrapper()` makes no `requests.get` call.
+`x = None` binds nothing (the lazy-initialisation idiom `_session = None` ...
+`_session = Session()`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Union
+
+import libcst as cst
+
+from couplint_ast.facts.context import dotted_name
+
+Scope = tuple[str, ...]
+
+
+@dataclass(frozen=True, eq=False)
+class Binding:
+    """One way a name is bound: `kind` is import, expr, def, class, param or opaque."""
+
+    kind: str
+    node: cst.CSTNode | None = None  # the value, def, class or annotation
+    scope: Scope = ()  # where the names inside `node` are looked up
+    name: str = ""  # import: the qualified name
+
+
+@dataclass(frozen=True, eq=False)
+class Ref:
+    """A dotted name from an import: a module, function, class or constant."""
+
+    name: str
+
+
+@dataclass(frozen=True, eq=False)
+class Obj:
+    """An object of a catalog kind, and the call (or attribute) that built it."""
+
+    kind: str
+    node: cst.CSTNode | None  # None: built elsewhere, typed only, or built in several places
+    scope: Scope = ()
+    origin: str = ""  # the qualified constructor (or stub class) name
+    parent: Obj | None = None  # the object it came from (a stub's channel)
+    custom: bool = False  # a subclass defined in this module: its settings are unknown
+
+
+@dataclass(frozen=True, eq=False)
+class Func:
+    """A function defined in this module; `scope` is its body's scope."""
+
+    node: cst.FunctionDef
+    scope: Scope
+
+
+@dataclass(frozen=True, eq=False)
+class Method:
+    """A method of an object, not yet called (`conn.channel`)."""
+
+    obj: Obj
+    name: str
+
+
+@dataclass(frozen=True, eq=False)
+class Cls:
+    """A class defined in this module; `scope` is where its bases are looked up."""
+
+    node: cst.ClassDef
+    scope: Scope
+
+
+Value = Union[Ref, Obj, Func, Method, Cls]
+
+
+@dataclass
+class Symbols:
+    """Every binding of one module by (scope, name); `self.x` keyed as (class, "self.x")."""
+
+    binds: dict[tuple[Scope, str], list[Binding]] = field(default_factory=dict)
+    classes: dict[Scope, tuple[cst.ClassDef, Scope]] = field(default_factory=dict)
+    globals: dict[Scope, set[str]] = field(default_factory=dict)
+    returns: dict[Scope, list[cst.BaseExpression]] = field(default_factory=dict)
+    none_names: set[tuple[Scope, str]] = field(default_factory=set)
+
+    def bind(self, scope: Scope, name: str, binding: Binding) -> None:
+        """Record a binding of `name` made in `scope` (`global` names go to the module)."""
+        if name in self.globals.get(scope, ()):
+            scope = ()
+        self.binds.setdefault((scope, name), []).append(binding)
+
+    def class_of(self, scope: Scope) -> Scope | None:
+        """The class whose method (or a function nested in one) `scope` is."""
+        for size in range(len(scope) - 1, 0, -1):
+            if scope[:size] in self.classes:
+                return scope[:size]
+        return None
+
+    def lookup(self, scope: Scope, name: str) -> tuple[tuple[Scope, str], list[Binding]] | None:
+        """The innermost bindings of `name` seen from `scope`; class bodies do not enclose."""
+        for size in range(len(scope), -1, -1):
+            prefix = scope[:size]
+            if size < len(scope) and prefix in self.classes:
+                continue
+            found = self.binds.get((prefix, name))
+            if found:
+                return (prefix, name), found
+        return None
+
+    def lookup_attr(self, cls: Scope, attr: str, depth: int = 0) -> list[Binding]:
+        """Bindings of `self.attr` in class `cls`: methods, class body, then local bases."""
+        found = self.binds.get((cls, "self." + attr), []) + self.binds.get((cls, attr), [])
+        if found or depth > 4 or cls not in self.classes:
+            return found
+        node, outer = self.classes[cls]
+        for base in node.bases:
+            name = dotted_name(base.value)
+            if name is None or "." in name:
+                continue
+            hit = self.lookup(outer, name)
+            for binding in hit[1] if hit else []:
+                base_scope = (*binding.scope, name)
+                if binding.kind == "class" and base_scope in self.classes:
+                    found = self.lookup_attr(base_scope, attr, depth + 1)
+                    if found:
+                        return found
+        return []

@@ -1,0 +1,94 @@
+"""CPL202: SQL that writes a table owned by another service."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from couplint_ast.config import Config
+from couplint_ast.facts import FileFacts
+from couplint_ast.model import Diagnostic
+from couplint_ast.rules.base import FileRule, Invalid, Valid
+from couplint_ast.rules.tables import foreign_sql_tables, table_needles
+
+
+class ForeignTableWrite(FileRule):
+    """
+    ## What it does
+    Checks for SQL that writes a table owned by another service. Writes are the target of
+    `INSERT`, `UPDATE`, `DELETE`, `MERGE`, `TRUNCATE`, `COPY ... FROM`, `SELECT ... INTO`,
+    and DDL (`CREATE`/`ALTER`/`DROP TABLE`, `CREATE INDEX ON`). Also pandas `to_sql`, asyncpg
+    `copy_to_table`/`copy_records_to_table` and psycopg2 `copy_from`, which name the table.
+    SQL is found as for CPL201; a statement that reads and writes gives both codes.
+
+    ## Why is this bad?
+    Two services now change the same data, each with its own rules. The owner's invariants
+    (stock never negative, an order's total matching its items) break without its code
+    running, and no one can tell from the owner's side who changed a row or why.
+
+    ## Example
+    ```python
+    def reserve(cur, sku):
+        cur.execute("UPDATE stock SET qty = qty - 1 WHERE sku = %s", (sku,))
+    ```
+
+    Use instead:
+    ```python
+    def reserve(sku):
+        inventory_client.reserve(sku, quantity=1)  # the owner changes its own data
+    ```
+    Ask the owning service to make the change through its API, or publish an event it
+    consumes.
+
+    ## Options
+    - `services.<name>.tables`: the tables each service owns (`t`, `schema.t`, `schema.*`).
+    """
+
+    code = "CPL202"
+    message = "SQL writes table '{table}' owned by service '{owner}'"
+    VALID = [
+        Valid('cur.execute("INSERT INTO shipments (order_id) VALUES (%s)", (oid,))\n'),
+        Valid('cur.execute("SELECT qty FROM stock")  # a read is CPL201, not a write\n'),
+        Valid(
+            'cur.execute("CREATE TEMP TABLE stock_copy AS SELECT * FROM shipments")'
+            "  # not 'stock'\n"
+        ),
+        Valid('cur.execute("DELETE FROM carriers WHERE id = ?", (cid,))  # unowned table\n'),
+        Valid('log.warning("UPDATE stock SET qty = 0 was rejected")\n'),
+    ]
+    INVALID = [
+        Invalid(
+            'cur.execute("UPDATE stock SET qty = qty - 1 WHERE sku = %s", (sku,))\n',
+            line=1,
+            message="SQL writes table 'stock' owned by service 'inventory'",
+        ),
+        Invalid(
+            "from sqlalchemy import text\n\n"
+            "def copy_items(session):\n"
+            "    session.execute(\n"
+            '        text("INSERT INTO order_items (order_id, sku) SELECT order_id, sku"\n'
+            '             " FROM shipments")\n'
+            "    )\n",
+            line=4,
+            col=4,
+            message="SQL writes table 'order_items' owned by service 'orders'",
+        ),
+        Invalid(
+            'frame.to_sql("bins", engine, schema="warehouse", if_exists="append")\n',
+            line=1,
+            message="SQL writes table 'warehouse.bins' owned by service 'inventory'",
+        ),
+        Invalid(
+            'cur.executescript("CREATE TABLE IF NOT EXISTS shipments (id int);"\n'
+            '                  " TRUNCATE stock;")\n',
+            line=1,
+            message="SQL writes table 'stock' owned by service 'inventory'",
+        ),
+    ]
+
+    def check(self, facts: FileFacts, config: Config, service: str) -> Iterator[Diagnostic]:
+        for span, table, owner in foreign_sql_tables(facts, config, service, "writes"):
+            yield self.report(facts, span, table=table, owner=owner)
+
+    @classmethod
+    def needles(cls, config: Config, service: str) -> Iterable[str]:
+        return table_needles(config, service)

@@ -1,0 +1,107 @@
+"""What CPL201-CPL204 share: owners of tables and databases, and prefilter needles."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+
+from couplint_ast.config import Config
+from couplint_ast.facts import FileFacts
+from couplint_ast.model import Span
+
+
+def foreign_table_owner(config: Config, table: str, service: str) -> str | None:
+    """The service owning `table` when it is not `service`; None for own or unowned tables."""
+    owner = config.table_owner(table)
+    return owner if owner is not None and owner != service else None
+
+
+def foreign_database_owner(config: Config, name: str, service: str) -> str | None:
+    """The other service whose `databases` lists `name` (case-insensitively), if exactly one."""
+    wanted = name.lower()
+    owners = [s.name for s in config.services if wanted in (d.lower() for d in s.databases)]
+    if service in owners or len(owners) != 1:
+        return None
+    return owners[0]
+
+
+_GAP = r"(?:\s|\\[nrt])"  # blanks, or the escapes that write them inside a string literal
+# What any file with a CPL201-CPL203 finding holds besides the table's name: a string that
+# starts with a SQL keyword (SQL text is always written in the file it is found in), a
+# table-name runner, or ORM vocabulary. Table names are often common words ("items",
+# "user"), so the name alone would let most files through.
+TABLE_CONTEXT = (
+    rf"(?i:[\"'(]{_GAP}*(?:--[^\n]*?(?:\n|\\n){_GAP}*|/\*[^\n]{{0,200}}?\*/{_GAP}*|\({_GAP}*)*(?:"
+    rf"(?:select|insert|update|delete|merge|truncate|alter|drop|replace|upsert|copy){_GAP}+\S"
+    rf"|create{_GAP}+(?:or{_GAP}+replace{_GAP}+)?(?:[a-z]+{_GAP}+){{0,3}}"
+    r"(?:table|index|view|trigger|rule|policy|function|procedure)\b"
+    rf"|with{_GAP}+(?:recursive{_GAP}+)?[\w\"`]+{_GAP}*(?:\([^)]*\){_GAP}*)?as\b"
+    r"))"
+    r"|\b(?:read_sql\w*|to_sql|copy_(?:from|to|expert|records)\w*|__tablename__|ForeignKey\w*"
+    r"|foreign_key|db_table|table_name)\b|\bsecondary\s*=|\b[Tt]able\s*\("
+    r"|\btable\s*=\s*(?:True\b|[rbuf]*[\"']|[A-Z_]+\b)"
+)
+
+
+# Where a table's name stands in any text that yields a CPL201-CPL203 finding: after a SQL
+# keyword that introduces a table (or a comma of a FROM list), at the start of a string
+# (`"stock"`, `"orders.id"`, `'"warehouse"."bins"'`), or as a class name (SQLModel's default
+# table); a schema or `{schema}.` may come first.
+TABLE_PREFIX = (
+    r"(?:\b(?:from|join|into|update|table|references|using|exists|on|only|truncate|copy|delete"
+    rf"|insert|merge|upsert|to){_GAP}+|\b(?:from|join){_GAP}*\({_GAP}*|,{_GAP}*|\bclass\s+"
+    r"|[\"'][\s\"`\[]*)(?:[\w\"`\[\]{}]+\.)*[\"`\[]?"
+)
+
+
+def table_needles(config: Config, service: str) -> list[str]:
+    """A regex for a text naming another service's table (any case) in a SQL or ORM context.
+
+    `s.t` is found through `t` (an unqualified reference matches it), `s.*` through `s`.
+    """
+    words = set()
+    for svc in config.services:
+        if svc.name != service:
+            for entry in svc.tables:
+                words.add(entry[:-2] if entry.endswith(".*") else entry.rsplit(".", 1)[-1])
+    names = "|".join(re.escape(w) for w in sorted(words) if w)
+    if not names:
+        return []
+    # Anchored at the start, the scans run once per file, not at every position; the cheap
+    # one first, as most files of most services never name another service's table.
+    plain = rf"(?i:(?<![\w$])(?:{names})(?![\w$]))"
+    named = rf"(?i:{TABLE_PREFIX}(?:{names})(?![\w$]))"
+    return [rf"(?s:\A(?=.*?{plain})(?=.*?{named}).*?(?:{TABLE_CONTEXT}))"]
+
+
+def database_needles(config: Config, service: str) -> list[str]:
+    """A case-insensitive regex of other services' database names and env vars."""
+    return word_needles(d for s in config.services if s.name != service for d in s.databases)
+
+
+def word_needles(words: Iterable[str]) -> list[str]:
+    """One regex matching any of `words` as a whole word, case-insensitively; [] for none."""
+    names = sorted({w for w in words if w})
+    if not names:
+        return []
+    return [rf"(?i:(?<![\w$])(?:{'|'.join(re.escape(n) for n in names)})(?![\w$]))"]
+
+
+def foreign_sql_tables(
+    facts: FileFacts, config: Config, service: str, access: str
+) -> Iterator[tuple[Span, str, str]]:
+    """(where, table, owner) of each other service's table that SQL `access`es ("reads" or
+    "writes"), once per statement.
+
+    A migration's SQL is CPL403's to report (as every other change a migration makes), so
+    files that hold migration operations are left to it.
+    """
+    if facts.migrations:
+        return
+    for fact in facts.sql:
+        seen: set[str] = set()
+        for table in getattr(fact, access):
+            owner = foreign_table_owner(config, table, service)
+            if owner is not None and table.lower() not in seen:
+                seen.add(table.lower())
+                yield fact.span, table, owner
