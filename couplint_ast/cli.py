@@ -2,37 +2,101 @@
 
 from __future__ import annotations
 
+import json
+import os
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
 from couplint_ast import __version__
 from couplint_ast.config import Config, ConfigError, load_config
-from couplint_ast.engine import Linter, code_selector
+from couplint_ast.engine import Selector, code_selector
+from couplint_ast.graph import WORKSPACE_RULES
+from couplint_ast.graph.audit import audit as run_audit
 from couplint_ast.model import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS
-from couplint_ast.report import format_json, format_text, rule_doc, rule_summary
-from couplint_ast.rules import ALL_RULES, RULES_BY_CODE
+from couplint_ast.report import (
+    RuleInfo,
+    format_github,
+    format_json,
+    format_sarif,
+    format_text,
+    rule_doc,
+    rule_summary,
+)
+from couplint_ast.rules import ALL_RULES
 from couplint_ast.source import SourceError
+from couplint_ast.views import (
+    audit_json,
+    audit_markdown,
+    audit_text,
+    graph_dot,
+    graph_json,
+    graph_mermaid,
+)
+from couplint_ast.workspace import FactsFileError, Workspace, collect, facts_document
+from couplint_ast.workspace import workspace_diagnostics as run_workspace_rules
 
-FORMATS = {"text": format_text, "json": format_json}
+EVERY_RULE: tuple[RuleInfo, ...] = (*ALL_RULES, *WORKSPACE_RULES)
+CHECK_FORMATS = ("text", "json", "sarif", "github")
+AUDIT_FORMATS = {"text": audit_text, "markdown": audit_markdown, "json": audit_json}
+GRAPH_FORMATS = {"mermaid": graph_mermaid, "dot": graph_dot, "json": graph_json}
+
+paths_argument = click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+config_option = click.option("--config", "config_path", type=click.Path(), help="Config file.")
+jobs_option = click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Processes to use (default: one per CPU when there are many files).",
+)
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     click.echo(f"couplint: {message}", err=True)
     sys.exit(EXIT_ERROR)
 
 
-def _load(config_path: str | None, paths: tuple[Path, ...] = ()) -> Config:
+def _load(config_path: str | None, paths: Sequence[Path]) -> Config:
     try:
         return load_config(config_path, linted=[str(p) for p in paths])
     except ConfigError as exc:
         _fail(f"config error: {exc}")
-        raise AssertionError("unreachable") from None
 
 
 def _codes(values: tuple[str, ...]) -> list[str]:
     return [c.strip().upper() for v in values for c in v.split(",") if c.strip()]
+
+
+def _progress() -> Callable[[int, int], None] | None:
+    """A files-done counter on a terminal; nothing in CI logs or pipes."""
+    if not sys.stderr.isatty() or os.environ.get("CI"):
+        return None
+
+    def show(done: int, total: int) -> None:
+        end = "\n" if done == total else ""
+        click.echo(f"\rcouplint: {done}/{total} files", err=True, nl=False)
+        click.echo(end, err=True, nl=False)
+
+    return show
+
+
+def _collect(
+    paths: Sequence[Path], config: Config, enabled: Selector, jobs: int | None
+) -> Workspace:
+    try:
+        return collect(
+            paths or [Path(".")], config, enabled, jobs or os.cpu_count() or 1, _progress()
+        )
+    except (SourceError, FactsFileError) as exc:
+        _fail(str(exc))
+
+
+def _nothing(code: str) -> bool:
+    return False
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -42,45 +106,99 @@ def main() -> None:
 
 
 @main.command()
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--config", "config_path", type=click.Path(), help="Config file to use.")
-@click.option("--format", "fmt", type=click.Choice(sorted(FORMATS)), default="text")
+@paths_argument
+@config_option
+@click.option("--format", "fmt", type=click.Choice(CHECK_FORMATS), default="text")
 @click.option("--select", multiple=True, help="Only these codes or prefixes (CPL1,CPL201).")
 @click.option("--ignore", multiple=True, help="Skip these codes or prefixes.")
+@click.option("--workspace-only", is_flag=True, help="Only the workspace rules (CPL5xx).")
+@jobs_option
 def check(
     paths: tuple[Path, ...],
     config_path: str | None,
     fmt: str,
     select: tuple[str, ...],
     ignore: tuple[str, ...],
+    workspace_only: bool,
+    jobs: int | None,
 ) -> None:
-    """Report coupling in PATHS (default: the working directory)."""
+    """Report coupling in PATHS (source folders or files, and facts files: *.json)."""
     config = _load(config_path, paths)
-    linter = Linter(config, code_selector(_codes(select), _codes(ignore)))
-    errors: list[str] = []
-    try:
-        found = list(linter.lint_paths(paths or (Path("."),), errors.append))
-    except SourceError as exc:
-        _fail(str(exc))
-    for error in errors:
-        click.echo(f"couplint: skipped {error}", err=True)
-    click.echo(FORMATS[fmt](found), nl=False)
+    enabled = code_selector(_codes(select), _codes(ignore))
+    per_file = _nothing if workspace_only else enabled
+    workspace = _collect(paths, config, per_file, jobs)
+    for result in workspace.results:
+        if result.problem is not None and result.path in result.problem:
+            click.echo(f"couplint: skipped {result.problem}", err=True)
+    found = workspace.diagnostics()
+    if any(enabled(rule.code) for rule in WORKSPACE_RULES):
+        found += run_workspace_rules(workspace.graph(config), config, enabled)
+    found.sort()
+    if fmt == "json":
+        output = format_json(found)
+    elif fmt == "sarif":
+        output = format_sarif(found, EVERY_RULE)
+    elif fmt == "github":
+        output = format_github(found)
+    else:
+        output = format_text(found)
+    click.echo(output, nl=False)
     sys.exit(EXIT_FINDINGS if found else EXIT_CLEAN)
+
+
+@main.command()
+@paths_argument
+@config_option
+@click.option("--output", "-o", type=click.Path(path_type=Path), help="Write here, not stdout.")
+@jobs_option
+def facts(
+    paths: tuple[Path, ...], config_path: str | None, output: Path | None, jobs: int | None
+) -> None:
+    """Write the facts of PATHS as JSON, for `audit`, `graph` and `check` elsewhere."""
+    config = _load(config_path, paths)
+    workspace = _collect(paths, config, _nothing, jobs)
+    text = json.dumps(facts_document(workspace), indent=1) + "\n"
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+
+
+@main.command()
+@paths_argument
+@config_option
+@click.option("--format", "fmt", type=click.Choice(sorted(AUDIT_FORMATS)), default="text")
+@jobs_option
+def audit(paths: tuple[Path, ...], config_path: str | None, fmt: str, jobs: int | None) -> None:
+    """For each service, every dependency and the three audit questions, with evidence."""
+    config = _load(config_path, paths)
+    graph = _collect(paths, config, _nothing, jobs).graph(config)
+    click.echo(AUDIT_FORMATS[fmt](run_audit(graph, config), graph.skipped), nl=False)
+
+
+@main.command()
+@paths_argument
+@config_option
+@click.option("--format", "fmt", type=click.Choice(sorted(GRAPH_FORMATS)), default="mermaid")
+@jobs_option
+def graph(paths: tuple[Path, ...], config_path: str | None, fmt: str, jobs: int | None) -> None:
+    """The service dependency graph: calls, shared tables, libraries, topics."""
+    config = _load(config_path, paths)
+    click.echo(GRAPH_FORMATS[fmt](_collect(paths, config, _nothing, jobs).graph(config)), nl=False)
 
 
 @main.command()
 @click.argument("code")
 def explain(code: str) -> None:
     """Explain rule CODE: what it finds, why it matters, how to fix it."""
-    rule = RULES_BY_CODE.get(code.upper())
+    rule = next((r for r in EVERY_RULE if r.code == code.upper()), None)
     if rule is None:
         _fail(f"unknown rule code '{code}'; `couplint rules` lists them")
-        return
     click.echo(rule_doc(rule), nl=False)
 
 
 @main.command("rules")
 def list_rules() -> None:
     """List every rule code."""
-    for rule in ALL_RULES:
+    for rule in EVERY_RULE:
         click.echo(rule_summary(rule))

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import inspect
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from pathlib import PurePath
+from typing import Union
 
+from couplint_ast import __version__
+from couplint_ast.graph import WorkspaceRule
 from couplint_ast.model import Diagnostic
 from couplint_ast.rules.base import FileRule
+
+RuleInfo = Union[type[FileRule], type[WorkspaceRule]]
 
 
 def format_text(diagnostics: Iterable[Diagnostic]) -> str:
@@ -24,15 +30,82 @@ def format_json(diagnostics: Iterable[Diagnostic]) -> str:
     return json.dumps(rows, indent=2) + "\n"
 
 
-def rule_doc(rule: type[FileRule]) -> str:
+def rule_doc(rule: RuleInfo) -> str:
     """The rule's documentation as `couplint explain` prints it."""
     body = inspect.cleandoc(rule.__doc__ or "")
     return f"# {rule.code} {rule.__name__}\n\nMessage: {rule.message}\n\n{body}\n"
 
 
-def rule_summary(rule: type[FileRule]) -> str:
-    """One line: the first sentence of the rule's "What it does"."""
+def rule_sentence(rule: RuleInfo) -> str:
+    """The first sentence of the rule's "What it does"."""
     doc = inspect.cleandoc(rule.__doc__ or "")
     what = doc.split("## What it does", 1)[-1].strip().split("\n\n", 1)[0]
-    sentence = " ".join(what.split()).split(". ", 1)[0].rstrip(".")
-    return f"{rule.code}  {rule.__name__:<24} {sentence}"
+    return " ".join(what.split()).split(". ", 1)[0].rstrip(".")
+
+
+def rule_summary(rule: RuleInfo) -> str:
+    """One line for `couplint rules`: code, name, what it finds."""
+    sentence = rule_sentence(rule).removeprefix("Checks for ").removeprefix("Checks ")
+    return f"{rule.code}  {rule.__name__:<28} {sentence}"
+
+
+def format_github(diagnostics: Iterable[Diagnostic]) -> str:
+    """GitHub Actions workflow commands: one `::error` annotation per diagnostic."""
+    out = []
+    for d in diagnostics:
+        props = f"file={_gh(d.path, True)},line={d.line},col={d.col + 1},title={d.code}"
+        out.append(f"::error {props}::{_gh(f'{d.code} {d.message}', False)}\n")
+    return "".join(out)
+
+
+def _gh(value: str, is_property: bool) -> str:
+    value = value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return value.replace(":", "%3A").replace(",", "%2C") if is_property else value
+
+
+def format_sarif(diagnostics: Iterable[Diagnostic], rules: Sequence[RuleInfo]) -> str:
+    """SARIF 2.1.0, as GitHub code scanning accepts it."""
+    index = {rule.code: i for i, rule in enumerate(rules)}
+    driver = {
+        "name": "couplint",
+        "version": __version__,
+        "informationUri": "https://pypi.org/project/couplint/",
+        "rules": [
+            {
+                "id": rule.code,
+                "name": rule.__name__,
+                "shortDescription": {"text": rule_sentence(rule)},
+                "fullDescription": {"text": rule_sentence(rule)},
+                "help": {"text": rule_doc(rule), "markdown": rule_doc(rule)},
+                "defaultConfiguration": {"level": "warning"},
+            }
+            for rule in rules
+        ],
+    }
+    results = [
+        {
+            "ruleId": d.code,
+            "ruleIndex": index[d.code],
+            "level": "warning",
+            "message": {"text": d.message},
+            "locations": [
+                {
+                    "physicalLocation": {
+                        "artifactLocation": {
+                            "uri": PurePath(d.path).as_posix(),
+                            "uriBaseId": "%SRCROOT%",
+                        },
+                        "region": {"startLine": d.line, "startColumn": d.col + 1},
+                    }
+                }
+            ],
+        }
+        for d in diagnostics
+        if d.code in index
+    ]
+    document = {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{"tool": {"driver": driver}, "results": results}],
+    }
+    return json.dumps(document, indent=2) + "\n"

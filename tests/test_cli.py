@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from couplint_ast.cli import main
-from couplint_ast.rules import ALL_RULES
+from couplint_ast.cli import EVERY_RULE, main
 from tests.helpers import make_repo
 
 FILES = {
@@ -86,7 +85,7 @@ def test_undecodable_file_is_skipped_with_one_line(repo: Path) -> None:
 
 
 def test_explain_every_rule() -> None:
-    for rule in ALL_RULES:
+    for rule in EVERY_RULE:
         code, out, _ = run("explain", rule.code.lower())
         assert code == 0
         assert out.startswith(f"# {rule.code} {rule.__name__}\n")
@@ -101,7 +100,7 @@ def test_explain_every_rule() -> None:
 def test_rules_lists_codes() -> None:
     code, out, _ = run("rules")
     assert code == 0
-    assert [line.split()[0] for line in out.splitlines()] == [r.code for r in ALL_RULES]
+    assert [line.split()[0] for line in out.splitlines()] == [r.code for r in EVERY_RULE]
 
 
 def test_module_entry_point(repo: Path) -> None:

@@ -1,0 +1,59 @@
+"""Whole outputs on fixtures/shop, compared with snapshots (update: pytest --snapshot-update).
+
+fixtures/shop/AUDIT.md is the committed audit and graph; regenerate it with
+`COUPLINT_UPDATE_AUDIT=1 python -m pytest tests/test_snapshots.py`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from couplint_ast.cli import main
+
+
+@pytest.fixture(autouse=True)
+def in_shop(shop: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(shop)  # paths in every output are relative to fixtures/shop
+
+
+def run(*args: str) -> str:
+    result = CliRunner().invoke(main, list(args))
+    assert result.exit_code in (0, 1), result.output
+    assert result.stderr == ""
+    return result.stdout
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "github"])
+def test_check(fmt: str, snapshot) -> None:
+    assert run("check", "--format", fmt) == snapshot
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "json"])
+def test_audit(fmt: str, snapshot) -> None:
+    assert run("audit", "--format", fmt) == snapshot
+
+
+@pytest.mark.parametrize("fmt", ["mermaid", "dot", "json"])
+def test_graph(fmt: str, snapshot) -> None:
+    assert run("graph", "--format", fmt) == snapshot
+
+
+def audit_document() -> str:
+    return (
+        "<!-- Made by couplint audit and graph; tests/test_snapshots.py keeps it current -->\n"
+        + run("audit", "--format", "markdown")
+        + "\n# Service graph\n\n```mermaid\n"
+        + run("graph", "--format", "mermaid")
+        + "```\n"
+    )
+
+
+def test_committed_audit_is_current(shop: Path) -> None:
+    expected = audit_document()
+    if os.environ.get("COUPLINT_UPDATE_AUDIT"):
+        (shop / "AUDIT.md").write_text(expected)
+    assert (shop / "AUDIT.md").read_text() == expected
