@@ -95,9 +95,20 @@ class FileRule:
 
 
 def import_needle(packages: Iterable[str]) -> str | None:
-    """A regex matching an import statement of any of `packages` (by their top-level name)."""
-    roots = sorted({p.split(".", 1)[0] for p in packages})
-    if not roots:
+    """A regex matching an import statement of any of `packages` or their submodules.
+
+    Dotted names are matched whole (`django.contrib.auth`, or `from django.contrib import
+    auth`), so declaring a subpackage does not let every import of its root through.
+    """
+    forms = []
+    for package in sorted(set(packages)):
+        full = re.escape(package)
+        forms.append(rf"from[ \t]+{full}\b")
+        forms.append(rf"import[ \t](?:[^\n#]|\\\n)*?(?<![\w.]){full}\b")
+        if "." in package:
+            parent, name = package.rsplit(".", 1)
+            imported = rf"(?:\(|(?:[^\n#]|\\\n)*?\b{re.escape(name)}\b)"
+            forms.append(rf"from[ \t]+{re.escape(parent)}[ \t]+import[ \t]+{imported}")
+    if not forms:
         return None
-    names = "|".join(re.escape(r) for r in roots)
-    return rf"(?:^|[;:])[ \t]*(?:from[ \t]+(?:{names})\b|import[ \t](?:[^\n#]*[ ,])?(?:{names})\b)"
+    return rf"(?:^|[;:])[ \t]*(?:{'|'.join(forms)})"
