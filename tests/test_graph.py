@@ -13,12 +13,17 @@ from couplint_ast.rules.base import DOC_SECTIONS
 from tests.conftest import ROOT
 
 
-def graph(*calls: tuple[str, ...]) -> ServiceGraph:
-    """Calls as (caller, callee[, caller scope, callee handler])."""
+def graph(*calls: tuple[str, ...], handlers: dict[str, set[str]] | None = None) -> ServiceGraph:
+    """Calls as (caller, callee[, caller function, callee handler]); files are `<service>.py`.
+
+    `handlers` names each service's route handlers (functions of `<service>.py`).
+    """
     built = ServiceGraph()
+    for service, names in (handlers or {}).items():
+        built.handlers[service] = {f"{service}.py::{name}" for name in names}
     for number, (caller, callee, *rest) in enumerate(calls, 1):
         scope = rest[0] if rest else ""
-        handler = rest[1] if len(rest) > 1 else ""
+        handler = f"{callee}.py::{rest[1]}" if len(rest) > 1 and rest[1] else ""
         evidence = Evidence(f"{caller}.py", number, 0, f"{caller} calls {callee}")
         built.add_call(CallSite(caller, callee, scope, handler, evidence))
     return built
@@ -46,17 +51,22 @@ def test_chain_witness_is_extended_and_simple() -> None:
 
 
 def test_endpoint_level_edges_drop_chains_no_request_takes() -> None:
-    # a calls b's /x (handled by `x`); only b's handler `y` calls c.
-    assert chains(graph(("a", "b", "", "x"), ("b", "c", "y", ""), ("c", "d"))) == []
-    assert chains(graph(("a", "b", "", "y"), ("b", "c", "y", ""), ("c", "d"))) == [
-        ("a", "b", "c", "d")
-    ]
-    # A call made in a function nested in the handler continues the chain too.
-    assert chains(graph(("a", "b", "", "y"), ("b", "c", "y.inner", ""), ("c", "d"))) == [
-        ("a", "b", "c", "d")
-    ]
+    b_routes = {"b": {"x", "y"}}
+    # a calls b's /x (handled by `x`); only b's other handler `y` calls c: no chain.
+    calls = [("a", "b", "", "x"), ("b", "c", "y", ""), ("c", "d")]
+    assert chains(graph(*calls, handlers=b_routes)) == []
+    # When a reaches `y` itself, the chain is real.
+    calls = [("a", "b", "", "y"), ("b", "c", "y", ""), ("c", "d")]
+    assert chains(graph(*calls, handlers=b_routes)) == [("a", "b", "c", "d")]
+    # A call in a function nested in the handler continues the chain too.
+    calls = [("a", "b", "", "y"), ("b", "c", "y.inner", ""), ("c", "d")]
+    assert chains(graph(*calls, handlers=b_routes)) == [("a", "b", "c", "d")]
+    # A helper that is not a route handler may be what `x` calls: the chain goes on.
+    calls = [("a", "b", "", "x"), ("b", "c", "fetch_stock", ""), ("c", "d")]
+    assert chains(graph(*calls, handlers=b_routes)) == [("a", "b", "c", "d")]
     # Unknown handler: the whole service continues the chain.
-    assert chains(graph(("a", "b"), ("b", "c", "y", ""), ("c", "d"))) == [("a", "b", "c", "d")]
+    calls = [("a", "b"), ("b", "c", "y", ""), ("c", "d")]
+    assert chains(graph(*calls, handlers=b_routes)) == [("a", "b", "c", "d")]
 
 
 def test_cycles_report_each_call_with_its_shortest_cycle() -> None:

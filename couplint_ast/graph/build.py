@@ -31,10 +31,13 @@ def build_graph(files: Iterable[tuple[str, FileFacts]], config: Config) -> Servi
     for svc in config.services:
         graph.add_service(svc.name)
     files = list(files)
-    routes: dict[str, list[RouteFact]] = {}
+    routes: dict[str, list[tuple[str, RouteFact]]] = {}
     for service, facts in files:
         graph.add_service(service)
-        routes.setdefault(service, []).extend(facts.routes)
+        routes.setdefault(service, []).extend((facts.path, route) for route in facts.routes)
+        graph.handlers.setdefault(service, set()).update(
+            f"{facts.path}::{route.function}" for route in facts.routes
+        )
     for service, facts in files:
         _add_file(graph, config, service, facts, routes)
     return graph
@@ -45,7 +48,7 @@ def _add_file(
     config: Config,
     service: str,
     facts: FileFacts,
-    routes: dict[str, list[RouteFact]],
+    routes: dict[str, list[tuple[str, RouteFact]]],
 ) -> None:
     me = node_id("service", service)
 
@@ -103,7 +106,7 @@ def _add_call(
     path: str,
     call: CallFact,
     startup: dict[str, StartupFact],
-    routes: dict[str, list[RouteFact]],
+    routes: dict[str, list[tuple[str, RouteFact]]],
 ) -> None:
     target = call_target(call, config, service)
     if target.kind != SERVICE or target.service is None:
@@ -124,14 +127,14 @@ def _add_call(
     graph.add_call(CallSite(service, target.service, call.scope, handler, evidence))
 
 
-def route_handler(call: CallFact, routes: list[RouteFact]) -> str:
-    """The function of the callee that serves this call's path, "" when none matches."""
+def route_handler(call: CallFact, routes: list[tuple[str, RouteFact]]) -> str:
+    """`path::function` of the callee's handler serving this call, "" when none matches."""
     if not call.path or not call.path.startswith("/"):
         return ""
     wanted = _segments(call.path)
     handlers = {
-        route.function
-        for route in routes
+        f"{path}::{route.function}"
+        for path, route in routes
         if (not call.method or route.method == call.method.upper())
         and _same_shape(wanted, _segments(route.path))
     }

@@ -47,7 +47,8 @@ class Edge:
 class CallSite:
     """A synchronous call from `caller` (in function `scope`) to `callee`.
 
-    `handler` is the callee's function serving the called path, "" when unknown.
+    `handler` is the callee's function serving the called path, as `path::function`,
+    "" when unknown.
     """
 
     caller: str
@@ -55,6 +56,11 @@ class CallSite:
     scope: str
     handler: str
     evidence: Evidence
+
+    @property
+    def where(self) -> str:
+        """`path::function` of the calling code, as handlers are keyed."""
+        return f"{self.evidence.path}::{self.scope}"
 
 
 @dataclass(frozen=True)
@@ -99,6 +105,7 @@ class ServiceGraph:
         self.nodes: dict[str, str] = {}  # id -> kind
         self.edges: dict[tuple[str, str, str], Edge] = {}
         self.calls: list[CallSite] = []
+        self.handlers: dict[str, set[str]] = {}  # service -> its route handlers (path::function)
         self.skipped: list[str] = []  # files that could not be read or parsed
 
     def add_service(self, name: str) -> str:
@@ -186,7 +193,12 @@ class ServiceGraph:
         return adjacency
 
     def _successors(self) -> dict[tuple[str, str], list[tuple[str, str]]]:
-        """Chain states (service, handler) and where a request there can call next."""
+        """Chain states (service, handler) and where a request there can call next.
+
+        From a known handler a request goes on through calls made in that handler, or in
+        any function of the service that is not itself a route handler (helpers it may
+        call); calls made directly in other handlers are pruned. Unknown: every call.
+        """
         by_caller: dict[str, list[CallSite]] = {}
         for site in self.calls:
             by_caller.setdefault(site.caller, []).append(site)
@@ -194,13 +206,20 @@ class ServiceGraph:
         states |= {(s.caller, "") for s in self.calls}
         successors: dict[tuple[str, str], list[tuple[str, str]]] = {}
         for service, handler in states:
+            endpoints = self.handlers.get(service, set())
             onward = {
                 (s.callee, s.handler)
                 for s in by_caller.get(service, [])
-                if not handler or s.scope == handler or s.scope.startswith(handler + ".")
+                if not handler
+                or _within(s.where, handler)
+                or not any(_within(s.where, h) for h in endpoints)
             }
             successors[(service, handler)] = sorted(onward)
         return successors
+
+
+def _within(function: str, handler: str) -> bool:
+    return function == handler or function.startswith(handler + ".")
 
 
 def _walk_lengths(
