@@ -416,7 +416,8 @@ def installed_versions(python: Path, names: tuple[str, ...]) -> dict[str, str]:
         "        pass\n"
         "print(json.dumps(out))\n"
     )
-    text = run_quiet([str(python), "-c", code, *names], "reading installed versions")
+    # -I: the working directory (perhaps a checkout with couplint.egg-info) is not on sys.path
+    text = run_quiet([str(python), "-I", "-c", code, *names], "reading installed versions")
     return dict(json.loads(text.strip().splitlines()[-1]))
 
 

@@ -57,3 +57,25 @@ def test_committed_audit_is_current(shop: Path) -> None:
     if os.environ.get("COUPLINT_UPDATE_AUDIT"):
         (shop / "AUDIT.md").write_text(expected)
     assert (shop / "AUDIT.md").read_text() == expected
+
+
+def readme_sections(root: Path) -> dict[str, str]:
+    runner = CliRunner()
+    os.chdir(root)  # the README shows paths as a user in the repository root sees them
+    audit = runner.invoke(main, ["audit", "fixtures/shop", "--format", "markdown"]).stdout
+    graph = runner.invoke(main, ["graph", "fixtures/shop", "--format", "mermaid"]).stdout
+    audit = audit.replace("\n# Dependency audit\n", "\n").replace("\n## ", "\n### ")
+    return {"audit": audit.split("\n", 1)[1], "graph": f"```mermaid\n{graph}```\n"}
+
+
+def test_readme_shows_the_real_audit_and_graph(shop: Path) -> None:
+    readme = shop.parent.parent / "README.md"
+    text = readme.read_text()
+    updated = text
+    for name, body in readme_sections(shop.parent.parent).items():
+        start, end = f"<!-- {name}:start -->\n", f"<!-- {name}:end -->"
+        before, rest = updated.split(start, 1)
+        updated = before + start + body + end + rest.split(end, 1)[1]
+    if os.environ.get("COUPLINT_UPDATE_AUDIT"):
+        readme.write_text(updated)
+    assert text == updated

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 from couplint_ast.config import Config
 from couplint_ast.facts import FileFacts
-from couplint_ast.facts.markers import HOLE
+from couplint_ast.facts.markers import HOLE, display
 from couplint_ast.facts.types import CallFact, RouteFact, StartupFact
 from couplint_ast.graph.model import CallSite, Evidence, ServiceGraph, node_id
 from couplint_ast.rules.calls import SERVICE, call_target, is_guarded
@@ -111,7 +111,7 @@ def _add_call(
     target = call_target(call, config, service)
     if target.kind != SERVICE or target.service is None:
         return
-    shown = (call.path or "").replace(HOLE, "{…}")
+    shown = display(call.path or "")
     detail = " ".join(part for part in (call.method, shown, f"via {call.api}") if part)
     evidence = Evidence(
         path,
