@@ -26,6 +26,7 @@ from urllib.parse import urljoin
 
 import libcst as cst
 
+from couplint_ast.facts.arguments import string_dict
 from couplint_ast.facts.context import ModuleContext, dotted_name
 from couplint_ast.facts.markers import (  # the markers live apart, free of libcst
     ENV_CLOSE,
@@ -185,7 +186,7 @@ class StringResolver:
         right = node.right
         items = list(right.elements) if isinstance(right, cst.Tuple) else None
         args = [e.value for e in items] if items is not None else [right]
-        named = _dict_items(right)
+        named = string_dict(right)
         position = iter(args)
 
         def fill(match: re.Match[str]) -> str:
@@ -276,18 +277,6 @@ class StringResolver:
 
             return _FORMAT_FIELD.sub(fill, template)
         return None
-
-
-def _dict_items(node: cst.BaseExpression) -> dict[str, cst.BaseExpression]:
-    if not isinstance(node, cst.Dict):
-        return {}
-    items = {}
-    for element in node.elements:
-        if isinstance(element, cst.DictElement) and isinstance(element.key, cst.SimpleString):
-            key = element.key.evaluated_value
-            if isinstance(key, str):
-                items[key] = element.value
-    return items
 
 
 def _enclosing_class_scope(scope: tuple[str, ...]) -> tuple[str, ...] | None:

@@ -17,6 +17,8 @@ from couplint_ast.graph.model import Edge, Evidence, ServiceGraph, split_id
 from couplint_ast.graph.rules import arrow
 
 KIND_ORDER = {"service": 0, "database": 1, "library": 2, "topic": 3}
+# Edge kinds into a database, strongest coupling first.
+DATABASE_KINDS = ("writes", "reads", "maps", "connects", "migrates")
 
 
 @dataclass(frozen=True)
@@ -69,7 +71,7 @@ def audit(graph: ServiceGraph, config: Config) -> list[ServiceAudit]:
         by_target: dict[str, list[Edge]] = {}
         for edge in graph.edges_from(service):
             by_target.setdefault(edge.target, []).append(edge)
-        deps = [_dependency(target, edges, service) for target, edges in by_target.items()]
+        deps = [_dependency(target, edges) for target, edges in by_target.items()]
         deps.sort(key=lambda d: (KIND_ORDER.get(d.kind, 9), d.name))
         own_chains = sorted(
             {f"{arrow(c.services)} ({c.hops} hops)" for c in chains if c.first.caller == service}
@@ -88,13 +90,13 @@ def _rotate(cycle: tuple[str, ...], start: str) -> tuple[str, ...]:
     return (*ring, ring[0])
 
 
-def _dependency(target: str, edges: list[Edge], service: str) -> Dependency:
+def _dependency(target: str, edges: list[Edge]) -> Dependency:
     kind, name = split_id(target)
     by_kind: dict[str, list[Evidence]] = {}
     for edge in edges:
         by_kind.setdefault(edge.kind, []).extend(sorted(edge.evidence))
     answer = {"service": _service, "database": _database, "library": _library, "topic": _topic}
-    deploy, run, contract = answer[kind](name, by_kind, service)
+    deploy, run, contract = answer[kind](name, by_kind)
     evidence = tuple((k, e) for k in sorted(by_kind) for e in by_kind[k])
     return Dependency(kind, name, deploy, run, contract, evidence)
 
@@ -108,15 +110,20 @@ def _at(evidence: Evidence) -> str:
     return f"{evidence.path}:{evidence.line}"
 
 
-def _quoted(evidence: Iterable[Evidence], limit: int = 3) -> str:
-    names = sorted({e.detail.split("'")[1] for e in evidence if e.detail.count("'") >= 2})
-    shown = ", ".join(f"'{n}'" for n in names[:limit])
+def _listed(items: Iterable[str], limit: int = 3) -> str:
+    """`a, b, c and 2 more`: distinct items, sorted."""
+    names = sorted(set(items))
+    shown = ", ".join(names[:limit])
     return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
 
 
-def _service(
-    name: str, by_kind: dict[str, list[Evidence]], service: str
-) -> tuple[Answer, Answer, Answer]:
+def _quoted(evidence: Iterable[Evidence]) -> str:
+    """The quoted names in the evidence's details: `'orders', 'stock'`."""
+    names = (e.detail.split("'")[1] for e in evidence if e.detail.count("'") >= 2)
+    return _listed(f"'{name}'" for name in names)
+
+
+def _service(name: str, by_kind: dict[str, list[Evidence]]) -> tuple[Answer, Answer, Answer]:
     calls, code = by_kind.get("call", []), by_kind.get("imports", [])
     at_start = [e for e in calls if e.startup]
     if at_start:
@@ -144,39 +151,32 @@ def _service(
     if code:
         contract = Answer("yes", f"imports its code {_quoted(code)} ({_places(code)})")
     else:
-        apis = sorted({e.detail.split(" via ")[0] for e in calls})
-        shown = ", ".join(apis[:3]) + (f" and {len(apis) - 3} more" if len(apis) > 3 else "")
-        contract = Answer("partly", f"its API: {shown}")
+        contract = Answer(
+            "partly", f"its API: {_listed(e.detail.split(' via ')[0] for e in calls)}"
+        )
     return deploy, run, contract
 
 
-def _database(
-    name: str, by_kind: dict[str, list[Evidence]], service: str
-) -> tuple[Answer, Answer, Answer]:
+def _database(name: str, by_kind: dict[str, list[Evidence]]) -> tuple[Answer, Answer, Answer]:
     migrations = by_kind.get("migrates", [])
-    every = [
-        e for k in ("writes", "reads", "maps", "connects", "migrates") for e in by_kind.get(k, [])
-    ]
+    every = [e for k in DATABASE_KINDS for e in by_kind.get(k, [])]
     if migrations:
         deploy = Answer("no", f"migrates its tables {_quoted(migrations)} in {_at(migrations[0])}")
     else:
         deploy = Answer("yes", f"uses its tables only at run time ({_places(every)})")
-    strongest = next(k for k in ("writes", "reads", "maps", "connects", "migrates") if k in by_kind)
-    verb = {"writes": "writes", "reads": "reads", "maps": "maps", "migrates": "migrates"}
+    strongest = next(k for k in DATABASE_KINDS if k in by_kind)  # the first is the strongest
     found = by_kind[strongest]
     if strongest == "connects":
         run = Answer("no", f"connects to it through {_quoted(found)} ({_places(found)})")
     else:
-        run = Answer("no", f"{verb[strongest]} tables {_quoted(found)} ({_places(found)})")
+        run = Answer("no", f"{strongest} tables {_quoted(found)} ({_places(found)})")
     tables = [e for k in ("writes", "reads", "maps", "migrates") for e in by_kind.get(k, [])]
     what = f"the schema of {_quoted(tables)}" if tables else f"its connection {_quoted(every)}"
     contract = Answer("yes", f"{what} ({_places(every)})")
     return deploy, run, contract
 
 
-def _library(
-    name: str, by_kind: dict[str, list[Evidence]], service: str
-) -> tuple[Answer, Answer, Answer]:
+def _library(name: str, by_kind: dict[str, list[Evidence]]) -> tuple[Answer, Answer, Answer]:
     found = by_kind.get("library", [])
     deploy = Answer("no", f"imports {_quoted(found)} ({_places(found)})")
     run = Answer("yes", "a library runs in-process: there is nothing to be down")
@@ -184,9 +184,7 @@ def _library(
     return deploy, run, contract
 
 
-def _topic(
-    name: str, by_kind: dict[str, list[Evidence]], service: str
-) -> tuple[Answer, Answer, Answer]:
+def _topic(name: str, by_kind: dict[str, list[Evidence]]) -> tuple[Answer, Answer, Answer]:
     published, consumed = by_kind.get("publishes", []), by_kind.get("consumes", [])
     roles = []
     if published:
