@@ -13,7 +13,7 @@ import click
 
 from couplint_ast import __version__
 from couplint_ast.config import Config, ConfigError, load_config
-from couplint_ast.engine import Selector, code_selector
+from couplint_ast.engine import PARSE_PROBLEM, Selector, code_selector
 from couplint_ast.graph import WORKSPACE_RULES
 from couplint_ast.graph.audit import audit as run_audit
 from couplint_ast.model import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS
@@ -128,7 +128,8 @@ def check(
     per_file = _nothing if workspace_only else enabled
     workspace = _collect(paths, config, per_file, jobs)
     for result in workspace.results:
-        if result.problem is not None and result.path in result.problem:
+        # Unreadable files are said here; ones that do not parse are flake8's E999.
+        if result.problem is not None and result.problem != PARSE_PROBLEM:
             click.echo(f"couplint: skipped {result.problem}", err=True)
     found = workspace.diagnostics()
     if any(enabled(rule.code) for rule in WORKSPACE_RULES):
