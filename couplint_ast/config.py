@@ -14,7 +14,11 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on old Pythons only
     import tomli as tomllib
 
-TEST_DIRS = frozenset({"tests", "test"})
+TEST_DIRS = frozenset({"tests"})
+# Catalog schemas of the database engines: `information_schema.tables` is nobody's `tables`.
+SYSTEM_SCHEMAS = frozenset(
+    {"information_schema", "pg_catalog", "sys", "mysql", "performance_schema"}
+)
 
 
 class ConfigError(Exception):
@@ -142,6 +146,8 @@ class _TableIndex:
             owners = self.by_last.get(name, set())
             return next(iter(owners)) if len(owners) == 1 else None
         qualified = f"{parts[-2]}.{name}"
+        if parts[-2] in SYSTEM_SCHEMAS:
+            return self.exact.get(qualified)
         return self.exact.get(qualified) or self.schemas.get(parts[-2]) or self.exact.get(name)
 
 

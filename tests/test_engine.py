@@ -93,6 +93,15 @@ def test_non_ascii_identifiers() -> None:
     assert lint(source) == ["1:0 CPL101 " + SHARED.format("acme_domain.Bestellung")]
 
 
+def test_a_shared_package_importing_itself_is_not_coupling() -> None:
+    # A service that vendors the shared package: its own modules import each other.
+    inside = "services/shipping/vendor/acme_domain/orders.py"
+    assert lint("from acme_domain.money import Money\n", inside) == []
+    assert lint("from acme_domain.money import Money\n", "services/shipping/acme_domainx.py") == [
+        "1:0 CPL101 " + SHARED.format("acme_domain.money.Money")
+    ]
+
+
 def test_test_files_are_not_reported() -> None:
     assert lint("import orders\n", "services/shipping/tests/test_x.py") == []
 
