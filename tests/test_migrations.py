@@ -382,12 +382,14 @@ def test_django_unmanaged_models_run_no_sql() -> None:
 
 
 def test_django_db_table_stated_in_the_file_names_the_table() -> None:
+    # (A model created by the same migration is new, so CPL402 skips it: AlterModelTable.)
     source = django(
-        'migrations.CreateModel("Parcel", [], options={"db_table": "parcels"})',
+        'migrations.AlterModelTable("parcel", "parcels")',
         'migrations.RemoveField("parcel", "weight")',
     )
     assert lint("CPL402", source, DJANGO_PATH) == [
-        (7, 8, f"migration drops column 'weight' of table 'parcels'{NOT_COMPATIBLE}")
+        (6, 8, f"migration renames the table of model 'parcel' to 'parcels'{NOT_COMPATIBLE}"),
+        (7, 8, f"migration drops column 'weight' of table 'parcels'{NOT_COMPATIBLE}"),
     ]
 
 

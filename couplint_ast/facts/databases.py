@@ -78,15 +78,22 @@ class DatabaseCollector(SiteCollector):
         super().__init__(ctx)
         self.environ: list[tuple[cst.Subscript, tuple[str, ...]]] = []
         self.settings: list[tuple[cst.BaseExpression, str, tuple[str, ...]]] = []
+        self.written: set[int] = set()  # `os.environ[...] = ...` and `del`: no read
 
     def visit_Subscript(self, node: cst.Subscript) -> None:
+        if id(node) in self.written:
+            return
         name = dotted_name(node.value)
         if name is not None and name.endswith("environ") and len(node.slice) == 1:
             self.environ.append((node, tuple(self.ctx.scope)))
 
+    def visit_Del(self, node: cst.Del) -> None:
+        self.written.add(id(node.target))
+
     def visit_Assign(self, node: cst.Assign) -> None:
         super().visit_Assign(node)
         targets = [t.target for t in node.targets]
+        self.written.update(id(t) for t in targets)
         if not any(isinstance(t, cst.Name) and t.value == "DATABASES" for t in targets):
             return
         if not isinstance(node.value, cst.Dict):

@@ -70,6 +70,8 @@ RAN_NOTHING = SqlFact(Span(0, 0), "")
 _TABLE_NAME = re.compile(r'^"?[A-Za-z_][\w$]*"?(?:\."?[A-Za-z_][\w$]*"?)*$')
 # Something only SQL has: an operator, a placeholder, a parenthesis, a line break.
 _SQL_SIGN = re.compile(r"[*=(),;?\n]|%\(|%s|\$\d|:\w")
+# What prose has too (commas, parentheses, line breaks) left out: for sentence case.
+_STRONG_SQL_SIGN = re.compile(r"[*=]|%\(|%s|\$\d|:\w")
 
 
 class SqlCollector(SiteCollector):
@@ -208,13 +210,18 @@ def _unmistakable(text: str) -> bool:
     """A statement with no runner in sight: a keyword first, and a sign that is only SQL's.
 
     "Delete orders from the cart" parses as SQL; "DELETE FROM orders" or a statement with an
-    operator, a placeholder or a line break is not prose.
+    operator, a placeholder or a line break is not prose. A sentence-case keyword ("Delete
+    from orders, permanently?") starts a sentence: only an operator or placeholder makes it SQL.
     """
     if not looks_like_sql(text):
         return False
     stripped = text.lstrip(" \t\r\n(")
     first = re.match(r"\w+", stripped)
-    return (first is not None and first.group(0).isupper()) or _SQL_SIGN.search(text) is not None
+    word = first.group(0) if first is not None else ""
+    if word.isupper():
+        return True
+    sign = _STRONG_SQL_SIGN if word[:1].isupper() else _SQL_SIGN
+    return sign.search(text) is not None
 
 
 def _fact(span: Span, runner: str, access: SqlAccess) -> SqlFact:

@@ -11,8 +11,10 @@ run at start-up too, transitively. Shutdown hooks are none of these.
 
 For a context-style hook (lifespan, `while_serving`, `cleanup_ctx`) only the code before
 its first `yield` is start-up; what follows is shutdown. Lambdas are not followed: when
-they run is not known. Calls themselves are the call collector's facts; this module only
-says where start-up code is, so a rule can join the two.
+they run is not known; nor is a coroutine handed to `asyncio.create_task` (or
+`ensure_future`, `run_coroutine_threadsafe`): start-up does not wait for it. Calls
+themselves are the call collector's facts; this module only says where start-up code is,
+so a rule can join the two.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import libcst as cst
 from libcst.metadata import PositionProvider
 
 from couplint_ast.facts.context import ModuleContext, dotted_name
+from couplint_ast.facts.literals import call_name
 from couplint_ast.facts.strings import StringResolver
 from couplint_ast.facts.types import Region, StartupFact
 from couplint_ast.model import Span
@@ -50,6 +53,8 @@ METHOD_HOOKS = {
     "while_serving": ("while_serving handler", True),
 }
 MODULE_CODE = "module-level code"
+# Calls that schedule their argument in the background: start-up goes on without it.
+BACKGROUND = frozenset({"create_task", "ensure_future", "run_coroutine_threadsafe"})
 
 
 @dataclass(frozen=True)
@@ -87,7 +92,8 @@ class StartupCollector(cst.BatchableCSTVisitor):
         self.defs: dict[str, cst.FunctionDef] = {}
         self.classes: dict[str, cst.ClassDef] = {}
         self.first_yield: dict[str, cst.Yield] = {}
-        self.lambda_nodes: dict[str, list[cst.Lambda]] = {}
+        self.lambda_nodes: dict[str, list[cst.CSTNode]] = {}  # lambdas, background calls
+        self.background: set[int] = set()
         self.calls: dict[str, list[_Call]] = {}
         self.hooks: list[_Hook] = []
         self.decorated: list[tuple[str, Scope, cst.Decorator]] = []
@@ -111,7 +117,7 @@ class StartupCollector(cst.BatchableCSTVisitor):
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
         self.kinds.pop()
 
-    def visit_Lambda(self, node: cst.Lambda) -> None:
+    def visit_Lambda(self, node: cst.Lambda | cst.Call) -> None:
         if self.lambdas == 0 and "def" in self.kinds:
             self.lambda_nodes.setdefault(".".join(self.ctx.scope), []).append(node)
         self.lambdas += 1
@@ -124,6 +130,9 @@ class StartupCollector(cst.BatchableCSTVisitor):
             self.first_yield.setdefault(".".join(self.ctx.scope), original_node)
 
     def visit_Call(self, node: cst.Call) -> None:
+        if call_name(node) in BACKGROUND:  # its argument runs like a lambda's body
+            self.visit_Lambda(node)
+            self.background.add(id(node))
         name = dotted_name(node.func)
         if name is None:
             return
@@ -144,6 +153,10 @@ class StartupCollector(cst.BatchableCSTVisitor):
             target = dotted_name(ref)
             if target is not None:
                 self.hooks.append(_Hook(target, scope, classes, kind, cut))
+
+    def leave_Call(self, original_node: cst.Call) -> None:
+        if id(original_node) in self.background:
+            self.lambdas -= 1
 
     def _registrations(
         self, node: cst.Call, scope: Scope

@@ -89,7 +89,14 @@ class IncompatibleMigration(FileRule):
     ]
 
     def check(self, facts: FileFacts, config: Config, service: str) -> Iterator[Diagnostic]:
+        # A table this upgrade created earlier is new: no running release uses it yet.
+        created: set[str] = set()
         for op in upgrade_operations(facts):
+            name = (op.table or op.model).lower()
+            if op.kind == "create_table" and name:
+                created.add(name)
+            if name in created:
+                continue
             for change in incompatible_changes(op):
                 yield self.report(facts, op.span, change=change)
 

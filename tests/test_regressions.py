@@ -1,0 +1,136 @@
+"""Regressions found by adversarial review: each test shows one false positive, exactly."""
+
+from __future__ import annotations
+
+from textwrap import dedent
+
+from couplint_ast.engine import Linter
+from couplint_ast.rules.base import EXAMPLE_CONFIG, EXAMPLE_PATH
+
+ALEMBIC_PATH = "services/shipping/migrations/versions/0005_backfill.py"
+DJANGO_PATH = "services/shipping/shipping/migrations/0002_label.py"
+
+Found = tuple[int, int, str, str]
+
+
+def lint(source: str, path: str = EXAMPLE_PATH) -> list[Found]:
+    """(line, col, code, message) of every rule; the prefilter must not change the answer."""
+    found = []
+    for prefilter in (True, False):
+        linter = Linter(EXAMPLE_CONFIG, prefilter=prefilter)
+        text = dedent(source)
+        found.append([(d.line, d.col, d.code, d.message) for d in linter.lint_source(path, text)])
+    assert found[0] == found[1]
+    return found[0]
+
+
+def test_sentence_case_prose_with_a_comma_is_not_sql() -> None:
+    # sqlglot reads "orders, permanently" as two tables; a UI label is not a statement.
+    source = """
+        CHOICES = [("purge", "Delete from orders, permanently")]
+        CONFIRM = "Insert into orders (then ship)"
+        QUERY = "DELETE FROM orders WHERE id = %s"
+        LOWER = "delete from stock where sku = %s"
+        MIXED = "Select * from stock"
+    """
+    assert lint(source) == [
+        (4, 8, "CPL202", "SQL writes table 'orders' owned by service 'orders'"),
+        (5, 8, "CPL202", "SQL writes table 'stock' owned by service 'inventory'"),
+        (6, 8, "CPL201", "SQL reads table 'stock' owned by service 'inventory'"),
+    ]
+
+
+def test_table_created_by_the_same_alembic_upgrade_is_new() -> None:
+    source = """
+        from alembic import op
+        import sqlalchemy as sa
+
+
+        def upgrade():
+            op.create_table("tmp_backfill", sa.Column("id", sa.Integer()))
+            op.execute("INSERT INTO tmp_backfill SELECT id FROM shipments")
+            op.drop_table("tmp_backfill")
+            op.execute("CREATE TEMP TABLE tmp_ids AS SELECT id FROM shipments")
+            op.execute("DROP TABLE tmp_ids")
+            op.create_table("labels", sa.Column("id", sa.Integer(), primary_key=True))
+            op.add_column("labels", sa.Column("code", sa.String(), nullable=False))
+            op.alter_column("labels", "code", type_=sa.Text())
+            op.drop_table("carriers")
+            op.create_table("carriers", sa.Column("id", sa.Integer()))
+    """
+    assert lint(source, ALEMBIC_PATH) == [
+        (15, 4, "CPL402", "migration drops table 'carriers' (not backward compatible)"),
+    ]
+
+
+def test_model_created_by_the_same_django_migration_is_new() -> None:
+    source = """
+        from django.db import migrations, models
+
+
+        class Migration(migrations.Migration):
+            operations = [
+                migrations.CreateModel("Label", fields=[("id", models.AutoField())]),
+                migrations.AddField("label", "code", models.CharField(max_length=5)),
+                migrations.AddField("shipment", "weight", models.IntegerField()),
+            ]
+    """
+    assert lint(source, DJANGO_PATH) == [
+        (
+            9,
+            8,
+            "CPL402",
+            "migration adds NOT NULL column 'weight' to model 'shipment' without a default"
+            " (not backward compatible)",
+        ),
+    ]
+
+
+def test_coroutine_scheduled_by_a_startup_handler_is_not_startup() -> None:
+    # create_task does not wait: the service starts whether or not 'orders' answers.
+    source = """
+        import asyncio
+
+        import httpx
+        from fastapi import FastAPI
+
+        app = FastAPI()
+        client = httpx.AsyncClient(timeout=2)
+
+
+        async def poll():
+            await client.get("http://orders-api/prices")
+
+
+        @app.on_event("startup")
+        async def start():
+            asyncio.create_task(poll())
+            asyncio.get_running_loop().create_task(client.get("http://orders-api/warm"))
+            await poll()
+    """
+    found = [f for f in lint(source) if f[2] == "CPL401"]
+    assert found == [
+        (
+            12,
+            10,
+            "CPL401",
+            "start-up call to service 'orders' in 'poll', called from startup handler 'start'",
+        ),
+    ]
+    source = source.replace("            await poll()\n", "")
+    assert [f for f in lint(source) if f[2] == "CPL401"] == []
+
+
+def test_setting_or_deleting_a_database_env_var_is_not_a_read() -> None:
+    source = """
+        import os
+
+
+        def configure():
+            os.environ["ORDERS_DATABASE_URL"] = "sqlite://"
+            del os.environ["ORDERS_DATABASE_URL"]
+            return os.environ["ORDERS_DATABASE_URL"]
+    """
+    assert lint(source) == [
+        (8, 11, "CPL204", "uses database 'ORDERS_DATABASE_URL' owned by service 'orders'"),
+    ]
