@@ -134,3 +134,27 @@ def test_setting_or_deleting_a_database_env_var_is_not_a_read() -> None:
     assert lint(source) == [
         (8, 11, "CPL204", "uses database 'ORDERS_DATABASE_URL' owned by service 'orders'"),
     ]
+
+
+def test_a_false_default_is_a_default() -> None:
+    # Found on Django's own migrations: BooleanField(default=False) has a default.
+    source = """
+        from django.db import migrations, models
+
+
+        class Migration(migrations.Migration):
+            operations = [
+                migrations.AddField("shipment", "fragile", models.BooleanField(default=False)),
+                migrations.AddField("shipment", "insured", models.BooleanField(db_default=False)),
+                migrations.AddField("shipment", "rush", models.BooleanField(default=None)),
+            ]
+    """
+    assert lint(source, DJANGO_PATH) == [
+        (
+            9,
+            8,
+            "CPL402",
+            "migration adds NOT NULL column 'rush' to model 'shipment' without a default"
+            " (not backward compatible)",
+        ),
+    ]

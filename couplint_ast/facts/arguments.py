@@ -53,9 +53,11 @@ def literal(node: cst.BaseExpression | None) -> object:
     return UNKNOWN
 
 
-def sets_value(node: cst.BaseExpression | None) -> bool:
-    """A default argument that sets something: present and not the literal None/False."""
-    return node is not None and literal(node) not in (None, False)
+def sets_value(node: cst.BaseExpression | None, false_is_value: bool = False) -> bool:
+    """A default argument that sets something: present and not the literal None (nor False,
+    unless `false_is_value`: a Django `BooleanField(default=False)` has a default)."""
+    unset = (None,) if false_is_value else (None, False)
+    return node is not None and literal(node) not in unset
 
 
 def string_dict(node: cst.BaseExpression | None) -> dict[str, cst.BaseExpression]:

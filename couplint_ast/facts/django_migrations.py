@@ -189,11 +189,12 @@ def _django_field(args: Mapping[str, cst.BaseExpression], added: bool) -> dict[s
         # explicit `null=False` there says the migration makes the column NOT NULL.
         null = False if added else None
     default = (
-        sets_value(keywords.get("default")) and literal(args.get("preserve_default")) is not False
+        sets_value(keywords.get("default"), false_is_value=True)
+        and literal(args.get("preserve_default")) is not False
     )
     return {
         "nullable": null if isinstance(null, bool) else None,
         "has_default": default
-        or sets_value(keywords.get("db_default"))
+        or sets_value(keywords.get("db_default"), false_is_value=True)
         or last_name(field.func) in DB_VALUED_FIELDS,
     }

@@ -16,7 +16,8 @@ class ForeignDatabase(FileRule):
     ## What it does
     Checks for uses of another service's database (one its `databases` lists). They are an
     environment variable of that list read with `os.environ[...]`, `os.environ.get` or
-    `os.getenv` (reported where it is read), a database name or host given to
+    `os.getenv` (reported where it is read; setting or deleting it is not a use), a database
+    name or host given to
     `create_engine`, `psycopg2.connect`, `psycopg.connect`, `asyncpg.connect`/`create_pool`,
     `databases.Database`, `mysql.connector.connect`, `pymysql.connect`, peewee's database
     classes or `dj_database_url`, a DSN URL literal naming that database or host, and Django

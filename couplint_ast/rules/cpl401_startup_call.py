@@ -21,7 +21,9 @@ class StartupCall(FileRule):
     a `lifespan` before its `yield`, Flask `before_first_request`, Quart `before_serving`,
     aiohttp `on_startup`, the `create_app()` factory, Django `AppConfig.ready()`, Celery
     `worker_init` / `worker_ready` handlers, and functions of the same module called from
-    those places. Shutdown hooks, request handlers and lambdas are not start-up.
+    those places. Shutdown hooks, request handlers and lambdas are not start-up, nor are
+    coroutines handed to `asyncio.create_task`, `ensure_future` or
+    `run_coroutine_threadsafe` (start-up does not wait for them).
 
     ## Why is this bad?
     A service that needs another one to be up before it can start imposes a deploy order

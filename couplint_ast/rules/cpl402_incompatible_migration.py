@@ -23,7 +23,9 @@ class IncompatibleMigration(FileRule):
     column's type.
     It reads `op.*` calls (batch operations too), Django operations, and the DDL of raw SQL
     run by `op.execute` / `migrations.RunSQL`. Operations in `downgrade()`, in
-    `SeparateDatabaseAndState(state_operations=...)` and on unmanaged models are not reported.
+    `SeparateDatabaseAndState(state_operations=...)` and on unmanaged models are not reported,
+    nor are operations on a table that the same upgrade created earlier (no running release
+    uses it yet).
 
     ## Why is this bad?
     Migrations run before (or while) the new code rolls out, so for a while the old release
