@@ -81,6 +81,14 @@ def looks_like_sql(text: str) -> bool:
     return _KEYWORD.match(text, start.end() if start else 0) is not None
 
 
+# What text no dialect parses must show before it is read conservatively: an upper-case
+# statement keyword, or an operator or placeholder that prose does not hold.
+_SQL_SHAPE = re.compile(
+    r"^\s*(?:SELECT|INSERT|UPDATE|DELETE|MERGE|TRUNCATE|CREATE|ALTER|DROP|WITH|COPY|REPLACE)\b"
+    r"|[=*<>]|%s|%\(|\?|\$\d|(?<![\w:]):[A-Za-z_]"
+)
+
+
 @lru_cache(maxsize=4096)
 def sql_access(text: str) -> SqlAccess | None:
     """The tables `text` reads and writes; None when it does not look like SQL."""
@@ -91,6 +99,8 @@ def sql_access(text: str) -> SqlAccess | None:
     certain = True
     for statement in _statements(text):
         if isinstance(statement, str):
+            if not _SQL_SHAPE.search(statement):
+                continue  # "update orders set by the nightly job": prose no dialect parses
             certain = False
             found_reads, found_writes = _conservative(statement)
         else:

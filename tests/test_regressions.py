@@ -158,3 +158,15 @@ def test_a_false_default_is_a_default() -> None:
             " (not backward compatible)",
         ),
     ]
+
+
+def test_prose_passed_to_an_execute_method_is_not_read_as_sql() -> None:
+    # Runners are known by method name only; text no dialect parses must look like SQL.
+    source = """
+        def nightly(task, cur):
+            task.execute("update orders set by the nightly job")
+            cur.execute("UPDATE orders SET paid = %s WHERE id = %s")
+    """
+    assert lint(source) == [
+        (4, 4, "CPL202", "SQL writes table 'orders' owned by service 'orders'"),
+    ]
