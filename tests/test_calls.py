@@ -272,7 +272,7 @@ TIMEOUTS = [
     ("import requests\nrequests.get(U)\n", "missing", True),
     ("import requests\ndef f(**kw):\n    requests.get(U, **kw)\n", "unknown", False),
     ("import requests\ndef f(*a):\n    requests.get(*a)\n", "missing", True),
-    ("import requests\ns = requests.Session()\ns.timeout = 5  # requests ignores it\ns.get(U)\n", "client", False),
+    ("import requests\ns = requests.Session()\ns.timeout = 5  # requests ignores it\ns.get(U)\n", "missing", True),
     ("import requests\ns = requests.Session()\ns.mount('http://', A(timeout=3))\ns.get(U)\n", "unknown", False),
     ("import requests\nclass S(requests.Session):\n    pass\nS().get(U)\n", "unknown", False),
     ("import requests\ndef f(s: requests.Session):\n    s.get(U)\n", "unknown", False),

@@ -170,3 +170,33 @@ def test_prose_passed_to_an_execute_method_is_not_read_as_sql() -> None:
     assert lint(source) == [
         (4, 4, "CPL202", "SQL writes table 'orders' owned by service 'orders'"),
     ]
+
+
+def test_openers_urlretrieve_send_and_the_ignored_session_timeout() -> None:
+    # Found on the benchmark corpus (django's templates.py, requests' own tests).
+    source = """
+        import requests
+        from urllib.request import build_opener, urlretrieve
+
+        s = requests.Session()
+        s.timeout = 5  # requests ignores this attribute
+
+
+        def fetch(url, prepared):
+            opener = build_opener()
+            opener.open(url, None, 10)
+            urlretrieve("http://orders-api/export.csv", "/tmp/x")
+            s.send(prepared)
+    """
+    unresolved = "call to an unresolved target"
+    assert lint(source) == [
+        (11, 4, "CPL301", "synchronous call to an unresolved target ('url') with urllib"),
+        (11, 4, "CPL303", f"{unresolved} ('url') is not guarded by a circuit breaker"),
+        (12, 4, "CPL301", "synchronous call to service 'orders' with urllib"),
+        (12, 4, "CPL302", "urllib.request.urlretrieve() has no timeout"),
+        (12, 4, "CPL303", "call to service 'orders' is not guarded by a circuit breaker"),
+        (12, 16, "CPL304", "hard-coded endpoint 'orders-api' of service 'orders'"),
+        (13, 4, "CPL301", "synchronous call to an unresolved target with requests"),
+        (13, 4, "CPL302", "requests.Session.send() has no timeout"),
+        (13, 4, "CPL303", f"{unresolved} is not guarded by a circuit breaker"),
+    ]

@@ -43,6 +43,8 @@ MODULE_FUNCTIONS: dict[str, Api] = {
     "httpx.stream": Api("httpx", "httpx.stream", verb_arg=0, url_arg=1, default="default"),
     "aiohttp.request": Api("aiohttp", "aiohttp.request", verb_arg=0, url_arg=1, default="default"),
     "urllib.request.urlopen": Api("urllib", "urllib.request.urlopen", timeout_arg=2),
+    # urlretrieve takes no timeout at all: only socket.setdefaulttimeout() can bound it.
+    "urllib.request.urlretrieve": Api("urllib", "urllib.request.urlretrieve"),
     "urllib3.request": Api("urllib3", "urllib3.request", verb_arg=0, url_arg=1),
 }
 
@@ -75,6 +77,7 @@ CONSTRUCTORS: dict[str, str] = {
     "zeep.CachingClient": "zeep.Client",
     "zeep.client.Client": "zeep.Client",
     "urllib.request.Request": "urllib.Request",
+    "urllib.request.build_opener": "urllib.OpenerDirector",
 }
 
 # Classes whose annotation on a parameter or attribute makes it a client of that kind.
@@ -93,7 +96,14 @@ def _pool(client: str, prefix: str) -> dict[str, Api]:
 
 # Methods of each kind of client object that make a call.
 KIND_METHODS: dict[str, dict[str, Api]] = {
-    "requests.Session": _verbs("requests", "requests.Session", "missing"),
+    "requests.Session": {
+        **_verbs("requests", "requests.Session", "missing"),
+        # send(prepared_request): the target is in the prepared request, unknown here.
+        "send": Api("requests", "requests.Session.send", url_arg=-1),
+    },
+    "urllib.OpenerDirector": {
+        "open": Api("urllib", "urllib.request.OpenerDirector.open", timeout_arg=2),
+    },
     "httpx.Client": {
         **_verbs("httpx", "httpx.Client", "default"),
         "stream": Api("httpx", "httpx.Client.stream", verb_arg=0, url_arg=1, default="default"),

@@ -191,6 +191,8 @@ class ClientParts:
         if obj.node is None or obj.custom:
             return "unknown"  # built elsewhere, several ways, or a subclass of ours
         custom = self.customised(obj)
+        if obj.kind == "requests.Session":  # requests ignores `Session.timeout`: a known trap
+            custom = {k: v for k, v in custom.items() if k != "timeout"}
         if "timeout" in custom:
             return "none" if self.disabled(*custom["timeout"]) else "client"
         if custom.keys() & CUSTOMISERS:
