@@ -15,7 +15,6 @@ from couplint_ast import __version__
 from couplint_ast.config import ConfigError, load_config
 from couplint_ast.engine import Linter
 from couplint_ast.model import EXIT_ERROR
-from couplint_ast.rules import ALL_RULES
 
 
 class Plugin:
@@ -57,7 +56,7 @@ class Plugin:
             return decisions.decision_for(code) is Decision.Selected
 
         # With no CPL code enabled the linter has no rules, and parses nothing.
-        cls.linter = Linter(config, enabled if any(enabled(r.code) for r in ALL_RULES) else _none)
+        cls.linter = Linter(config, enabled)
 
     def run(self) -> Iterator[tuple[int, int, str, type[Any]]]:
         """Yield flake8's (line, col, text, type) for each couplint diagnostic of the file."""
@@ -67,7 +66,3 @@ class Plugin:
         text = "".join(self.lines)
         for d in self.linter.lint_source(self.filename, text, self.tree):
             yield d.line, d.col, f"{d.code} {d.message}", type(self)
-
-
-def _none(code: str) -> bool:
-    return False
