@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 
 import hypothesmith
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -31,6 +32,8 @@ def _coupling_free(source: str) -> bool:
     return not any(name in source for name in names)
 
 
+# hypothesmith compiles the programs it generates; their SyntaxWarnings are its own.
+@pytest.mark.filterwarnings("ignore::SyntaxWarning")
 @RELAXED
 @given(hypothesmith.from_grammar() | hypothesmith.from_node())
 def test_generated_programs_never_crash(source: str) -> None:
