@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -11,6 +14,7 @@ from couplint_ast.config import load_config
 from couplint_ast.engine import Linter, select_all
 from couplint_ast.source import iter_python_files
 from couplint_ast.workspace import collect, workspace_diagnostics
+from tests.conftest import ROOT
 
 MARKER = re.compile(r"#\s*((?:CPL\d{3}[ ,]*)+)\s*$")
 
@@ -50,3 +54,33 @@ def test_shop_markers_match_diagnostics(shop: Path) -> None:
 
 def test_prefilter_never_costs_a_finding(shop: Path) -> None:
     assert diagnostics(shop, prefilter=True) == diagnostics(shop, prefilter=False)
+
+
+FAMILIES = {
+    "CPL1": {"CPL101", "CPL102"},
+    "CPL2": {"CPL201", "CPL202", "CPL203", "CPL204"},
+    "CPL3": {"CPL301", "CPL302", "CPL303", "CPL304"},
+    "CPL4": {"CPL401", "CPL402", "CPL403"},
+}
+
+
+@pytest.mark.parametrize("family", sorted(FAMILIES))
+def test_real_flake8_prints_exactly_the_marked_findings(shop: Path, family: str) -> None:
+    """Each issue's acceptance check: `flake8 --select=CPLn fixtures/shop`, real flake8."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}  # this working tree's couplint
+    result = subprocess.run(
+        [sys.executable, "-m", "flake8", f"--select={family}", "-j1", "."],
+        cwd=shop,
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+    )
+    printed = set()
+    for line in result.stdout.splitlines():
+        path, number, _col, rest = line.split(":", 3)
+        printed.add((str(Path(path)), int(number), rest.split()[0]))
+    marked = {m for m in markers(shop) if m[2].startswith(family)}
+    assert printed == marked
+    assert {code for _, _, code in marked} == FAMILIES[family]
+    assert result.stderr == ""
