@@ -110,6 +110,11 @@ def main() -> None:
 @config_option
 @click.option("--format", "fmt", type=click.Choice(CHECK_FORMATS), default="text")
 @click.option("--select", multiple=True, help="Only these codes or prefixes (CPL1,CPL201).")
+@click.option(
+    "--extend-select",
+    multiple=True,
+    help="Also these codes; opt-in codes (CPL305) are enabled only by naming them.",
+)
 @click.option("--ignore", multiple=True, help="Skip these codes or prefixes.")
 @click.option("--workspace-only", is_flag=True, help="Only the workspace rules (CPL5xx).")
 @jobs_option
@@ -118,13 +123,14 @@ def check(
     config_path: str | None,
     fmt: str,
     select: tuple[str, ...],
+    extend_select: tuple[str, ...],
     ignore: tuple[str, ...],
     workspace_only: bool,
     jobs: int | None,
 ) -> None:
     """Report coupling in PATHS (source folders or files, and facts files: *.json)."""
     config = _load(config_path, paths)
-    enabled = code_selector(_codes(select), _codes(ignore))
+    enabled = code_selector(_codes(select), _codes(ignore), _codes(extend_select))
     per_file = _nothing if workspace_only else enabled
     workspace = _collect(paths, config, per_file, jobs)
     for result in workspace.results:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from couplint_ast.config import Config
+from couplint_ast.couplings import Couplings
 from couplint_ast.facts import FileFacts
 from couplint_ast.model import Diagnostic
 from couplint_ast.parse import Prefilter, parse
@@ -24,17 +25,28 @@ NOQA = re.compile(r"# noqa(?::[\s]?(?P<codes>([A-Z]+[0-9]+(?:[,\s]+)?)+))?", re.
 _CODE_SEP = re.compile(r"[,\s]+")
 
 
+# Codes enabled only by naming them in full (`--extend-select=CPL305`), as flake8-bugbear
+# does for its B9 codes: `--select=CPL` does not enable them.
+OPT_IN = frozenset({"CPL305"})
+
+
 def select_all(code: str) -> bool:
-    """The default selector: every code is enabled."""
-    return True
+    """The default selector: every code but the opt-in ones is enabled."""
+    return code not in OPT_IN
 
 
-def code_selector(select: Iterable[str] = (), ignore: Iterable[str] = ()) -> Selector:
-    """A selector from `--select`/`--ignore` code prefixes; the longer prefix wins a tie."""
-    chosen, dropped = tuple(select), tuple(ignore)
+def code_selector(
+    select: Iterable[str] = (), ignore: Iterable[str] = (), extend: Iterable[str] = ()
+) -> Selector:
+    """A selector from `--select`/`--extend-select`/`--ignore` code prefixes; the longer
+    prefix wins a tie, and an opt-in code is on only when named in full."""
+    chosen, dropped, named = tuple(select), tuple(ignore), frozenset((*select, *extend))
 
     def enabled(code: str) -> bool:
+        if code in OPT_IN:
+            return code in named and code not in dropped
         picked = max((len(p) for p in chosen if code.startswith(p)), default=-1 if chosen else 0)
+        picked = len(code) if code in named else picked
         skipped = max((len(p) for p in dropped if code.startswith(p)), default=-1)
         return picked >= 0 and picked > skipped
 
@@ -118,7 +130,8 @@ class Linter:
 
     def check(self, facts: FileFacts, service: str) -> list[Diagnostic]:
         """The enabled rules' diagnostics for one file's facts, sorted, each once."""
-        return sorted({d for rule in self.rules for d in rule.check(facts, self.config, service)})
+        found = Couplings(facts, self.config, service)  # decided once, read by every rule
+        return sorted({d for rule in self.rules for d in rule.check(found)})
 
     def analyse_file(self, path: Path, display: str) -> FileResult:
         """Read, parse and check one file; noqa honoured as flake8 honours it."""

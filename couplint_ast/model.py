@@ -30,3 +30,20 @@ class Diagnostic:
     def text(self) -> str:
         """`path:line:col: CODE message`, columns 1-based as flake8 prints them."""
         return f"{self.path}:{self.line}:{self.col + 1}: {self.code} {self.message}"
+
+
+@dataclass(frozen=True)
+class Valid:
+    """Example code on which the rule must stay silent (it is also documentation)."""
+
+    code: str
+
+
+@dataclass(frozen=True)
+class Invalid:
+    """Example code on which the rule reports exactly `line`:`col` `message` once."""
+
+    code: str
+    line: int
+    message: str
+    col: int = 0

@@ -13,7 +13,7 @@ from flake8.style_guide import Decision, DecisionEngine
 
 from couplint_ast import __version__
 from couplint_ast.config import ConfigError, load_config
-from couplint_ast.engine import Linter
+from couplint_ast.engine import OPT_IN, Linter
 from couplint_ast.model import EXIT_ERROR
 
 
@@ -51,8 +51,11 @@ class Plugin:
             print(f"couplint: config error: {exc}", file=sys.stderr)
             raise SystemExit(EXIT_ERROR) from None
         decisions = DecisionEngine(options)
+        named = {*(options.select or ()), *(options.extend_select or ())}
 
         def enabled(code: str) -> bool:
+            if code in OPT_IN and code not in named:
+                return False  # opt-in codes: only when named in full, as bugbear's B9
             return decisions.decision_for(code) is Decision.Selected
 
         # With no CPL code enabled the linter has no rules, and parses nothing.

@@ -31,8 +31,8 @@ DIALECTS = ("postgres", "mysql", "sqlite", "tsql", "oracle", "bigquery")
 # statements/s), and no SQL literal in real code comes near this size.
 MAX_PARSE = 100_000
 
-# facts.strings' markers: U+E000 alone, or a name between U+E001/U+E002 or U+E003/U+E004.
-_UNKNOWN = re.compile("(?:[\ue001\ue003][^\ue000-\uf8ff]*[\ue002\ue004]|[\ue000-\uf8ff])+")
+# facts.strings' HOLE (U+E000, a private-use character) for an unknown part of the text.
+_UNKNOWN = re.compile("[\ue000-\uf8ff]+")
 _PYFORMAT = re.compile(r"%\((\w+)\)s|%s\b|%%")
 _LEADING = re.compile(r"(?:\s|--[^\n]*|/\*.*?\*/|\()*", re.DOTALL)
 _KEYWORD = re.compile(

@@ -107,6 +107,8 @@ def graph_mermaid(graph: ServiceGraph) -> str:
             "database": '[("{} DB")]',
             "library": '{{{{"{}"}}}}',
             "topic": '>"{}"]',
+            "external": '(["{}"])',
+            "unknown": '{{"{}"}}',
         }[kind]
         out.append(f"  {_ident(node)}{shape.format(name)}:::{kind}\n")
     red = []
@@ -114,7 +116,7 @@ def graph_mermaid(graph: ServiceGraph) -> str:
         arrow = {"sync call": "-->", "shared library": "==>", "imports code": "==>"}
         line = arrow.get(category, "-.->")
         out.append(f'  {_ident(source)} {line}|"{_label(category, edges)}"| {_ident(target)}\n')
-        if category == "sync call" and _unguarded(edges):
+        if category == "sync call" and _unguarded(edges) and target.startswith("service:"):
             red.append(index)
     if red:
         out.append(f"  linkStyle {','.join(map(str, red))} stroke:#d00,stroke-width:3px\n")
@@ -122,12 +124,21 @@ def graph_mermaid(graph: ServiceGraph) -> str:
     out.append("  classDef database fill:#fff4e5,stroke:#b26a00\n")
     out.append("  classDef library fill:#f3e8fd,stroke:#6a1b9a\n")
     out.append("  classDef topic fill:#e6f4ea,stroke:#1e6b35\n")
+    out.append("  classDef external fill:#f1f3f4,stroke:#5f6368\n")
+    out.append("  classDef unknown fill:#fce8e6,stroke:#a50e0e,stroke-dasharray:4\n")
     return "".join(out)
 
 
 def graph_dot(graph: ServiceGraph) -> str:
     """Graphviz DOT; sync calls without a circuit breaker in red."""
-    shapes = {"service": "box", "database": "cylinder", "library": "component", "topic": "cds"}
+    shapes = {
+        "service": "box",
+        "database": "cylinder",
+        "library": "component",
+        "topic": "cds",
+        "external": "ellipse",
+        "unknown": "diamond",
+    }
     out = ["digraph couplint {\n", "  rankdir=LR;\n", '  node [fontname="Helvetica"];\n']
     for node in sorted(graph.nodes):
         kind, name = split_id(node)
@@ -139,7 +150,7 @@ def graph_dot(graph: ServiceGraph) -> str:
             f"label={_quote(_label(category, edges))}",
             f"style={style.get(category, 'dashed')}",
         ]
-        if category == "sync call" and _unguarded(edges):
+        if category == "sync call" and _unguarded(edges) and target.startswith("service:"):
             attrs.append("color=red")
         out.append(f"  {_quote(source)} -> {_quote(target)} [{', '.join(attrs)}];\n")
     out.append("}\n")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING, Any
 
 import libcst as cst
@@ -24,11 +25,11 @@ from couplint_ast.facts.catalog import (
 from couplint_ast.facts.clientparts import Args, ClientParts
 from couplint_ast.facts.context import dotted_name
 from couplint_ast.facts.evaluate import Evaluator
+from couplint_ast.facts.flow import ValueResolver
 from couplint_ast.facts.guards import NONE, Guard, Guards
-from couplint_ast.facts.markers import ENV_OPEN
-from couplint_ast.facts.scopes import Obj, Ref, Scope
-from couplint_ast.facts.strings import StringResolver
+from couplint_ast.facts.scopes import Func, Obj, Ref, Scope
 from couplint_ast.facts.types import BrokerFact, CallFact, UrlLiteralFact
+from couplint_ast.facts.values import Value
 
 if TYPE_CHECKING:
     from couplint_ast.facts.calls import CallCollector, CallSite
@@ -45,27 +46,31 @@ ADDRESSED = frozenset(
 )
 # A callee: (Api, the client object or None, the operation name for RPC labels).
 Callee = tuple[Api, "Obj | None", str]
+# How many wrapper levels a call is followed out through (`a()` calls `b(url)` calls get).
+MAX_WRAPPER_DEPTH = 3
 
 
 def build(collector: CallCollector) -> dict[str, Any]:
     """Resolve what the traversal recorded into the FileFacts fields."""
     ctx = collector.ctx
-    strings = StringResolver(ctx, name_markers=True)
+    evaluator = Evaluator(collector.symbols)
+    values = ValueResolver(ctx, collector.symbols, evaluator, collector.sites)
     literals: dict[int, UrlLiteralFact] = {}
     for node, scope in collector.literals:
-        text = strings.value(node, scope)
-        if text is not None and "://" in text:
-            literals[id(node)] = UrlLiteralFact(ctx.span(node), text)
+        value = values.value(node, scope)
+        if any("://" in p.text for p in value.parts() if p.kind == "text"):
+            default = id(node) in collector.env_defaults
+            literals[id(node)] = UrlLiteralFact(ctx.span(node), value, default=default)
     if not collector.relevant:
         return {"url_literals": tuple(literals.values())}
-    builder = _Builder(collector, strings)
+    builder = _Builder(collector, evaluator, values)
     calls: list[CallFact] = []
     brokers: list[BrokerFact] = []
     for site in collector.sites:
         callee = builder.callee_of(site.node.func, site.scope)
         fact = builder.call(site, callee)
         if fact is not None:
-            calls.append(fact)
+            calls.extend(builder.through_wrappers(fact, site))
             continue
         broker = broker_fact(builder.parts, site, callee)
         if broker is not None:
@@ -83,11 +88,15 @@ def build(collector: CallCollector) -> dict[str, Any]:
 
 
 class _Builder:
-    def __init__(self, collector: CallCollector, strings: StringResolver) -> None:
+    def __init__(
+        self, collector: CallCollector, evaluator: Evaluator, values: ValueResolver
+    ) -> None:
         self.collector = collector
-        self.ev = Evaluator(collector.symbols)
-        self.parts = ClientParts(collector, self.ev, strings)
+        self.ev = evaluator
+        self.values = values
+        self.parts = ClientParts(collector, self.ev, values)
         self.guards = Guards(self.ev, collector.sites)
+        self._callers: dict[int, list[CallSite]] | None = None
         self.parts.socket_default = any(
             self.callee_name(site.node.func, site.scope) == SOCKET_DEFAULT
             for site in collector.sites
@@ -172,8 +181,82 @@ class _Builder:
 
     def _url_like(self, api: Api, args: Args, scope: Scope) -> bool:
         url = args.get(api.url_arg, "url")
-        text = self.parts.strings.value(url, scope) if url is not None else None
-        return text is not None and ("://" in text or text.startswith(ENV_OPEN))
+        value = self.parts.value(url, scope)
+        if value is None:
+            return False
+        for alternative in value.alternatives:
+            first = alternative.parts[0] if alternative.parts else None
+            if first is not None and (
+                first.kind in ("env", "config", "setting")
+                or (first.kind == "text" and "://" in first.text)
+            ):
+                return True
+        return False
+
+    # -- calls through wrapper functions of this module ---------------------------------------
+    def through_wrappers(self, fact: CallFact, site: CallSite, depth: int = 0) -> list[CallFact]:
+        """`fact`, and one fact at each call site of its enclosing function that binds a
+        parameter its target depends on (recursively, a few levels out)."""
+        owner = fact.scope
+        if depth >= MAX_WRAPPER_DEPTH or not owner or not _depends_on(fact.target, owner):
+            return [fact]
+        func = self._function(site.scope)
+        callers = self._callers_of(func) if func is not None else []
+        if func is None or not callers:
+            return [fact]
+        found = [dataclasses.replace(fact, forwarded=True)]
+        method = len(site.scope) >= 2 and site.scope[:-1] in self.collector.symbols.classes
+        for caller in callers:
+            target = self.values.substitute(
+                fact.target,
+                owner,
+                func.node,
+                [(caller.node, caller.scope, caller.point)],
+                method=method,
+            )
+            guard = self.guards.of(caller.frame)
+            derived = dataclasses.replace(
+                fact,
+                span=self.collector.ctx.span(caller.node),
+                target=target,
+                path=self.parts.path(target, fact.client) if fact.client != "grpc" else fact.path,
+                breaker=fact.breaker or guard.breaker,
+                retry=fact.retry or guard.retry,
+                guards=(*guard.names, *fact.guards),
+                scope=".".join(caller.scope),
+                at_import=at_import(caller.frame),
+                via=fact.via or site.scope[-1],
+                wrapped=fact.wrapped or fact.span,
+                forwarded=False,
+            )
+            found.extend(self.through_wrappers(derived, caller, depth + 1))
+        return found
+
+    def _function(self, scope: Scope) -> Func | None:
+        """The function whose body `scope` is."""
+        if not scope:
+            return None
+        found = self.collector.symbols.lookup(scope[:-1], scope[-1])
+        if found is None and len(scope) >= 2:
+            for binding in self.collector.symbols.binds.get((scope[:-1], scope[-1]), []):
+                if binding.kind == "def" and isinstance(binding.node, cst.FunctionDef):
+                    return Func(binding.node, scope)
+        for binding in found[1] if found else []:
+            if binding.kind == "def" and isinstance(binding.node, cst.FunctionDef):
+                return Func(binding.node, scope)
+        return None
+
+    def _callers_of(self, func: Func) -> list[CallSite]:
+        """The call sites of this module that call `func` (by name or as `self.method`)."""
+        if self._callers is None:
+            self._callers = {}
+            for site in self.collector.sites:
+                if not isinstance(site.node.func, (cst.Name, cst.Attribute)):
+                    continue
+                value = self.ev.value(site.node.func, site.scope)
+                if isinstance(value, Func):
+                    self._callers.setdefault(id(value.node), []).append(site)
+        return self._callers.get(id(func.node), [])
 
     def _fact(self, site: CallSite, found: Callee, args: Args, extra: Guard) -> CallFact | None:
         api, obj, operation = found
@@ -184,7 +267,7 @@ class _Builder:
         if obj is not None and operation:
             stub = obj.origin.rsplit(".", 1)[-1]
             label = f"grpc.{stub}.{operation}" if client == "grpc" else f"{label}.{operation}"
-        target = self.parts.target(api, obj, args, site.scope)
+        target = self.parts.target(api, obj, args, site.scope, site.point) or Value()
         timeout = self.parts.timeout(api, obj, args, site.scope)
         if client in SOCKET_CLIENTS and timeout == "missing" and self.parts.socket_default:
             timeout = "unknown"  # `socket.setdefaulttimeout()` in this module bounds them
@@ -209,3 +292,8 @@ class _Builder:
             scope=".".join(site.scope),
             at_import=at_import(site.frame),
         )
+
+
+def _depends_on(target: Value, owner: str) -> bool:
+    """True when a parameter of function `owner` is part of `target`."""
+    return any(p.kind == "param" and p.owner == owner for p in target.parts())

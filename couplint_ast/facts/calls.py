@@ -14,7 +14,7 @@ import libcst as cst
 
 from couplint_ast.facts.catalog import CATALOG_ROOTS
 from couplint_ast.facts.context import ModuleContext, dotted_name
-from couplint_ast.facts.scopes import Binding, Scope, Symbols
+from couplint_ast.facts.scopes import Binding, Point, Scope, Symbols
 
 _STRINGS = (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)
 
@@ -34,15 +34,21 @@ class Frame:
 class CallSite:
     """One call expression, where it is, the blocks around it, and the call it is inside."""
 
-    __slots__ = ("frame", "node", "outer", "scope")
+    __slots__ = ("frame", "node", "outer", "point", "scope")
 
     def __init__(
-        self, node: cst.Call, scope: Scope, frame: Frame | None, outer: cst.Call | None
+        self,
+        node: cst.Call,
+        scope: Scope,
+        frame: Frame | None,
+        outer: cst.Call | None,
+        point: Point | None = None,
     ) -> None:
         self.node = node
         self.scope = scope
         self.frame = frame
         self.outer = outer  # `asyncio.wait_for(session.get(url), 5)`
+        self.point = point
 
 
 class CallCollector(cst.BatchableCSTVisitor):
@@ -60,12 +66,37 @@ class CallCollector(cst.BatchableCSTVisitor):
         self._open_calls: list[cst.Call] = []
         self._lambda_params: set[int] = set()
         self._prose: set[int] = set()  # docstrings and bare string statements
+        self.env_defaults: set[int] = set()  # `os.getenv("URL", "http://...")`'s default
+        self._order = 0
+        self._blocks: list[int] = []
+
+    # -- where we are: order and conditional blocks, for values that reach a use ----------
+    def point(self) -> Point:
+        """The current place in the traversal."""
+        self._order += 1
+        return Point(self._order, tuple(self._blocks))
+
+    def _enter_block(self, node: cst.CSTNode) -> None:
+        self._blocks.append(id(node))
+
+    def _leave_block(self, node: cst.CSTNode) -> None:
+        self._blocks.pop()
+
+    visit_If_body = visit_If_orelse = _enter_block
+    leave_If_body = leave_If_orelse = _leave_block
+    visit_While_body = visit_While_orelse = _enter_block
+    leave_While_body = leave_While_orelse = _leave_block
+    visit_For_orelse = visit_Try_body = visit_ExceptHandler_body = _enter_block
+    leave_For_orelse = leave_Try_body = leave_ExceptHandler_body = _leave_block
+    visit_TryStar_body = visit_ExceptStarHandler_body = visit_MatchCase_body = _enter_block
+    leave_TryStar_body = leave_ExceptStarHandler_body = leave_MatchCase_body = _leave_block
 
     # -- scopes and bindings -----------------------------------------------------------
     def _scope(self) -> Scope:
         return tuple(self.ctx.scope)
 
     def _bind(self, name: str, binding: Binding) -> None:
+        binding = Binding(binding.kind, binding.node, binding.scope, binding.name, self.point())
         self.symbols.bind(self._scope(), name, binding)
 
     def visit_Import(self, node: cst.Import) -> None:
@@ -92,9 +123,10 @@ class CallCollector(cst.BatchableCSTVisitor):
             name = dotted_name(alias.name)
             if not isinstance(local, cst.Name) or name is None:
                 continue
-            # A relative import is this project's own code: unknown, and it shadows.
-            kind = "opaque" if relative else "import"
-            self._bind(local.value, Binding(kind, name=f"{module}.{name}"))
+            # A relative import is this project's own code: no client, and it shadows.
+            where = "." * len(node.relative) + (module or "")
+            kind = "local" if relative else "import"
+            self._bind(local.value, Binding(kind, name=f"{where}.{name}"))
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         scope = self._scope()  # the scope collector has already entered the class
@@ -188,6 +220,11 @@ class CallCollector(cst.BatchableCSTVisitor):
                     self.symbols.binds.setdefault(key, []).append(binding)
             elif value is not None:
                 self.attr_sets.append((head, target.attr.value, value, scope))
+        elif isinstance(target, cst.Subscript) and value is not None:
+            config = config_key(target)
+            if config is not None:
+                binding = Binding("expr", value, scope, point=self.point())
+                self.symbols.config_keys.setdefault(config, []).append(binding)
         elif isinstance(target, (cst.Tuple, cst.List)):
             values = list(value.elements) if isinstance(value, (cst.Tuple, cst.List)) else []
             paired = len(values) == len(target.elements) and not any(
@@ -242,8 +279,13 @@ class CallCollector(cst.BatchableCSTVisitor):
 
     def visit_Call(self, node: cst.Call) -> None:
         outer = self._open_calls[-1] if self._open_calls else None
-        self.sites.append(CallSite(node, self._scope(), self._frame, outer))
+        self.sites.append(CallSite(node, self._scope(), self._frame, outer, self.point()))
         self._open_calls.append(node)
+        if len(node.args) >= 2 and node.args[1].keyword is None and _is_config_read(node):
+            self.env_defaults.add(id(node.args[1].value))
+        for arg in node.args:
+            if arg.keyword is not None and arg.keyword.value == "default" and _is_config_read(node):
+                self.env_defaults.add(id(arg.value))
 
     def leave_Call(self, original_node: cst.Call) -> None:
         self._open_calls.pop()
@@ -277,6 +319,31 @@ class CallCollector(cst.BatchableCSTVisitor):
         from couplint_ast.facts.callfacts import build  # the resolving half
 
         return build(self)
+
+
+def config_key(node: cst.Subscript) -> str | None:
+    """`KEY` of `app.config["KEY"]` (any `<x>.config[...]`), else None."""
+    base = node.value
+    if not (isinstance(base, cst.Attribute) and base.attr.value == "config"):
+        return None
+    if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
+        return None
+    key = node.slice[0].slice.value
+    if isinstance(key, cst.SimpleString) and isinstance(key.evaluated_value, str):
+        return key.evaluated_value
+    return None
+
+
+_CONFIG_READS = frozenset({"getenv", "get", "setdefault"})
+
+
+def _is_config_read(node: cst.Call) -> bool:
+    # `os.getenv("K", default)`, `os.environ.get(...)`, `app.config.get("K", default)`.
+    name = dotted_name(node.func) or ""
+    head, _, last = name.rpartition(".")
+    if last not in _CONFIG_READS:
+        return False
+    return last == "getenv" or head.endswith(("environ", "config"))
 
 
 def _has_scheme(node: cst.BaseExpression) -> bool:

@@ -17,17 +17,13 @@ from couplint_ast.facts.catalog import (
     Api,
 )
 from couplint_ast.facts.evaluate import Evaluator
-from couplint_ast.facts.markers import ENV_CLOSE, ENV_OPEN, HOLE, NAME_CLOSE, NAME_OPEN
-from couplint_ast.facts.scopes import Obj, Ref, Scope
-from couplint_ast.facts.strings import StringResolver
+from couplint_ast.facts.flow import ValueResolver, join_url
+from couplint_ast.facts.scopes import Obj, Point, Ref, Scope
 from couplint_ast.facts.types import UrlLiteralFact
+from couplint_ast.facts.values import UNKNOWN_PART, Value
 
 if TYPE_CHECKING:
     from couplint_ast.facts.calls import CallCollector
-
-_LEADING_MARKER = re.compile(
-    f"^(?:{ENV_OPEN}[^{ENV_CLOSE}]*{ENV_CLOSE}|{NAME_OPEN}[^{NAME_CLOSE}]*{NAME_CLOSE})"
-)
 
 
 class Args:
@@ -73,36 +69,44 @@ class ClientParts:
     """Answers for one module: where a call goes and how its timeout is set."""
 
     def __init__(
-        self, collector: CallCollector, evaluator: Evaluator, strings: StringResolver
+        self, collector: CallCollector, evaluator: Evaluator, values: ValueResolver
     ) -> None:
         self.collector = collector
         self.ev = evaluator
-        self.strings = strings
+        self.values = values
         self.addresses: dict[int, UrlLiteralFact] = {}
         self.socket_default = False
         self._custom: dict[int, dict[str, tuple[cst.BaseExpression, Scope]]] | None = None
 
-    def string(self, node: cst.BaseExpression | None, scope: Scope) -> str | None:
-        """The string value of `node`, markers for unknown parts."""
-        return self.strings.value(node, scope) if node is not None else None
+    def value(
+        self, node: cst.BaseExpression | None, scope: Scope, at: Point | None = None
+    ) -> Value | None:
+        """The symbolic value of `node`; None when there is no node."""
+        return self.values.value(node, scope, at) if node is not None else None
 
-    def target(self, api: Api, obj: Obj | None, args: Args, scope: Scope) -> str | None:
+    def string(self, node: cst.BaseExpression | None, scope: Scope) -> str | None:
+        """The literal string `node` always is, or None (a queue name, an HTTP verb)."""
+        value = self.value(node, scope)
+        if value is None or len(value.alternatives) != 1 or not value.alternatives[0].is_text():
+            return None
+        return value.alternatives[0].text()
+
+    def target(
+        self, api: Api, obj: Obj | None, args: Args, scope: Scope, at: Point | None = None
+    ) -> Value | None:
         """The call's URL (joined to its client's base) or its channel's address."""
-        url = None
         expr = args.get(api.url_arg, "url") if api.url_arg >= 0 else None
         if expr is not None and api.client == "urllib":
             request = self.ev.value(expr, scope)  # `urlopen(Request(url))`
             if isinstance(request, Obj) and request.kind == "urllib.Request":
-                expr, scope = _ctor_args(request).get(0, "url"), request.scope
-        url = self.string(expr, scope)
+                expr, scope, at = _ctor_args(request).get(0, "url"), request.scope, None
+        url = self.value(expr, scope, at)
         base = self.base(obj) if obj is not None else None
         if url is None or base is None:
             return url if base is None else base
-        if "://" in url:
-            return url
-        return base.rstrip("/") + ("/" + url.lstrip("/") if url else "")
+        return join_url(base, url)
 
-    def base(self, obj: Obj) -> str | None:
+    def base(self, obj: Obj) -> Value | None:
         """What a client object adds to its calls' URLs: base_url, host and port, address."""
         if obj.kind in ("grpc.Stub", "zeep.Service"):
             return self.base(obj.parent) if obj.parent is not None else None
@@ -110,13 +114,13 @@ class ClientParts:
             return None
         args, scope, kind, origin = _ctor_args(obj), obj.scope, obj.kind, obj.origin
         if kind in ("httpx.Client", "httpx.AsyncClient"):
-            return self.string(args.get(-1, "base_url"), scope)
+            return self.value(args.get(-1, "base_url"), scope)
         if kind == "aiohttp.ClientSession" or origin.endswith("BaseUrlSession"):
-            return self.string(args.get(0, "base_url"), scope)
+            return self.value(args.get(0, "base_url"), scope)
         if origin == "urllib3.connection_from_url":
-            return self.string(args.get(0, "url"), scope)
+            return self.value(args.get(0, "url"), scope)
         if kind == "zeep.Client":
-            return self.string(args.get(0, "wsdl"), scope)
+            return self.value(args.get(0, "wsdl"), scope)
         if kind == "grpc.Channel":
             if origin == "grpc.intercept_channel":
                 inner = args.get(0, "channel")
@@ -128,16 +132,16 @@ class ClientParts:
             if host is None:
                 return None
             port_node = args.get(1, "port")
-            port = ""
+            port = Value.literal("")
             if isinstance(port_node, cst.Integer):
-                port = port_node.value
+                port = Value.literal(":" + port_node.value)
             elif port_node is not None:
-                port = self.string(port_node, scope) or HOLE
+                port = Value.concat([Value.literal(":"), self.value(port_node, scope) or _HOLE])
             scheme = "https" if "HTTPS" in kind else "http"
-            return f"{scheme}://{host}" + (f":{port}" if port else "")
+            return Value.concat([Value.literal(f"{scheme}://"), host, port])
         return None
 
-    def _address(self, node: cst.BaseExpression | None, scope: Scope) -> str | None:
+    def _address(self, node: cst.BaseExpression | None, scope: Scope) -> Value | None:
         # A bare `host:port` literal is a hard-coded endpoint too (CPL304): remember it.
         literal = node
         if isinstance(node, cst.Name):
@@ -146,8 +150,9 @@ class ClientParts:
             literal = bindings[0].node if len(bindings) == 1 else None  # type: ignore[assignment]
         if isinstance(literal, cst.SimpleString) and isinstance(literal.evaluated_value, str):
             span = self.collector.ctx.span(literal)
-            self.addresses[id(literal)] = UrlLiteralFact(span, literal.evaluated_value, True)
-        return self.string(node, scope)
+            text = Value.literal(literal.evaluated_value)
+            self.addresses[id(literal)] = UrlLiteralFact(span, text, address=True)
+        return self.value(node, scope)
 
     def verb(self, api: Api, args: Args, scope: Scope) -> str:
         """The HTTP verb, upper-case, when static."""
@@ -156,17 +161,25 @@ class ClientParts:
         verb = self.string(args.get(api.verb_arg, "method"), scope)
         return verb.upper() if verb and verb.isalpha() else ""
 
-    def path(self, target: str | None, client: str) -> str | None:
-        """The path part of a URL target, when it has one."""
-        if target is None or client in ("grpc", "zeep"):
+    def path(self, target: Value | None, client: str) -> str | None:
+        """The path part of a URL target (its first alternative), when it has one."""
+        if target is None or not target.alternatives or client in ("grpc", "zeep"):
             return None
-        if "://" in target:
-            rest = target.split("://", 1)[1]
+        parts = target.alternatives[0].parts
+        if not parts:
+            return None
+        first = parts[0]
+        if first.kind == "text" and "://" in first.text:
+            rest = first.text.split("://", 1)[1]
             start = rest.find("/")
-            return re.split(r"[?#]", rest[start:], maxsplit=1)[0] if start >= 0 else None
-        marker = _LEADING_MARKER.match(target)
-        rest = target[marker.end() :] if marker else target
-        return re.split(r"[?#]", rest, maxsplit=1)[0] if rest.startswith("/") else None
+            if start < 0:
+                return None
+            shown = rest[start:] + "".join(p.shown() for p in parts[1:])
+        elif first.kind == "text":
+            shown = "".join(p.shown() for p in parts)
+        else:
+            shown = "".join(p.shown() for p in parts[1:])
+        return re.split(r"[?#]", shown, maxsplit=1)[0] if shown.startswith("/") else None
 
     def timeout(self, api: Api, obj: Obj | None, args: Args, scope: Scope) -> str:
         """The timeout state of a call (see `CallFact.timeout`)."""
@@ -263,6 +276,9 @@ class ClientParts:
                     isinstance(a.value, cst.Name) and a.value.value == "None" for a in expr.args
                 )
         return False
+
+
+_HOLE = Value.of(UNKNOWN_PART)
 
 
 def _ctor_args(obj: Obj) -> Args:

@@ -17,6 +17,7 @@ from urllib.parse import unquote, urlsplit
 import libcst as cst
 
 from couplint_ast.facts.context import ModuleContext, dotted_name
+from couplint_ast.facts.flow import ENV_READERS
 from couplint_ast.facts.literals import SiteCollector, keyword, names_in, positional
 from couplint_ast.facts.strings import StringResolver
 from couplint_ast.facts.types import DatabaseRefFact
@@ -61,7 +62,6 @@ CONNECTORS: dict[str, int | None] = {
 _NAMED_BY_POSITION = ("peewee.", "playhouse.pool.", "playhouse.postgres_ext.")
 DSN_KEYWORDS = ("dsn", "url", "conninfo", "db_url", "default")
 DATABASE_KEYWORDS = ("database", "dbname", "db")
-ENV_READERS = frozenset({"os.environ.get", "os.getenv", "os.environ.setdefault"})
 _DSN = re.compile(
     r"^\s*(?:postgres|postgresql|pgsql|psql|mysql|mariadb|mssql|sqlserver|oracle|cockroachdb"
     r"|redshift|timescaledb)(?:\+\w+)?://",

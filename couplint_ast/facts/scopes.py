@@ -24,12 +24,35 @@ Scope = tuple[str, ...]
 
 @dataclass(frozen=True, eq=False)
 class Binding:
-    """One way a name is bound: `kind` is import, expr, def, class, param or opaque."""
+    """One way a name is bound: `kind` is import, local (a relative import of this
+    project's own code), expr, def, class, param or opaque.
+
+    `point` is where the binding is made (see `Point`), so that a use sees only the
+    bindings that reach it.
+    """
 
     kind: str
     node: cst.CSTNode | None = None  # the value, def, class or annotation
     scope: Scope = ()  # where the names inside `node` are looked up
     name: str = ""  # import: the qualified name
+    point: Point | None = None
+
+
+@dataclass(frozen=True)
+class Point:
+    """A place in the traversal: its order, and the conditional blocks around it.
+
+    `blocks` are the ids of the branches (if/else, loop bodies, try/except parts, match
+    cases) that enclose it, outermost first: a binding whose blocks are a prefix of a
+    use's blocks runs whenever the use runs, so it hides every binding before it.
+    """
+
+    order: int
+    blocks: tuple[int, ...] = ()
+
+    def dominates(self, use: Point) -> bool:
+        """True when code at `self` always runs before code at `use` (structured flow)."""
+        return self.order < use.order and use.blocks[: len(self.blocks)] == self.blocks
 
 
 @dataclass(frozen=True, eq=False)
@@ -87,6 +110,28 @@ class Symbols:
     globals: dict[Scope, set[str]] = field(default_factory=dict)
     returns: dict[Scope, list[cst.BaseExpression]] = field(default_factory=dict)
     none_names: set[tuple[Scope, str]] = field(default_factory=set)
+    # `app.config["KEY"] = value` anywhere in the module (Flask `create_app()` does it).
+    config_keys: dict[str, list[Binding]] = field(default_factory=dict)
+
+    def reaching(
+        self, key: tuple[Scope, str], bindings: list[Binding], scope: Scope, at: Point | None
+    ) -> list[Binding]:
+        """The bindings of a local name that can reach a use at `at` in `scope`.
+
+        Only for names bound in the use's own function; a module name read in a function
+        may have any of its values (the function runs later).
+        """
+        if at is None or key[0] != scope:
+            return bindings
+        found: list[Binding] = []
+        for binding in reversed(bindings):
+            point = binding.point
+            if point is None or point.order >= at.order:
+                continue
+            found.append(binding)
+            if point.dominates(at):
+                break
+        return list(reversed(found)) or bindings
 
     def bind(self, scope: Scope, name: str, binding: Binding) -> None:
         """Record a binding of `name` made in `scope` (`global` names go to the module)."""

@@ -200,7 +200,7 @@ def _unwrap(node: cst.BaseExpression) -> cst.BaseExpression:
 
 
 def _read(text: str) -> SqlAccess | None:
-    """sqltables' reading of a resolved string (it reads the resolver's markers as holes)."""
+    """sqltables' reading of a resolved string (it reads the resolver's HOLEs as unknown names)."""
     if not text or text.isspace():
         return None
     return sql_access(text)

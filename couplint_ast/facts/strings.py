@@ -1,17 +1,11 @@
-"""String values of expressions, resolved as far as one file shows them.
+"""Plain string values of expressions, for SQL text, table names and settings.
 
 `StringResolver.value(node, scope)` folds literals, implicit and `+` concatenation,
 f-strings, `%` and `str.format`, `urljoin`, and names bound to such strings in the same
-module (module constants, class attributes, locals of the enclosing function). What cannot
-be known becomes a marker, so callers can still read the known parts:
-
-- `HOLE` stands for an unknown part (a parameter, a call's result);
-- `env_marker("NAME")` stands for the value of environment variable NAME
-  (`os.environ["NAME"]`, `os.environ.get("NAME")`, `os.getenv("NAME")`);
-- `name_marker("NAME")`, only with `StringResolver(ctx, name_markers=True)`, stands for a
-  name bound nowhere in the file (a parameter, an imported constant, `settings.X`).
-
-The markers and their helpers live in `facts/markers.py` (no libcst) and are re-exported.
+module (module constants, class attributes, locals of the enclosing function). An
+unknown part of an f-string, a `%` or a `format` (a parameter, a call's result, an env
+var) becomes `HOLE`, so SQL can still be read around it; anything else unknown is None.
+Targets of calls are symbolic values instead (`facts.flow`), which keep what each part is.
 
 Assignments are recorded during the one traversal (the `AssignmentCollector` also keeps
 the scope stack that other collectors read through `ctx.scope`); values are computed
@@ -20,50 +14,19 @@ afterwards, on demand, with a depth limit so `A = B; B = A` or 10,000 nested `+`
 
 from __future__ import annotations
 
-import re
 from typing import Any
 from urllib.parse import urljoin
 
 import libcst as cst
 
-from couplint_ast.facts.arguments import string_dict
 from couplint_ast.facts.context import ModuleContext, dotted_name
-from couplint_ast.facts.markers import (  # the markers live apart, free of libcst
-    ENV_CLOSE,
-    ENV_MARKER,
-    ENV_OPEN,
-    HOLE,
-    NAME_CLOSE,
-    NAME_MARKER,
-    NAME_OPEN,
-    env_marker,
-    env_names,
-    marker_names,
-    name_marker,
-)
+from couplint_ast.facts.flow import ENV_READERS, format_pieces, percent_pieces
 
-__all__ = [
-    "ENV_CLOSE",
-    "ENV_MARKER",
-    "ENV_OPEN",
-    "HOLE",
-    "NAME_CLOSE",
-    "NAME_MARKER",
-    "NAME_OPEN",
-    "AssignmentCollector",
-    "StringResolver",
-    "env_marker",
-    "env_names",
-    "marker_names",
-    "name_marker",
-]
-
+# An unknown part of a string, in SQL text read by `sqltables` (which keeps it apart).
+HOLE = "\ue000"
 MAX_DEPTH = 64
 MAX_LENGTH = 2_000_000
 _AMBIGUOUS = object()
-_ENV_READERS = frozenset({"os.environ.get", "os.getenv", "os.environ.setdefault"})
-_PERCENT_FIELD = re.compile(r"%(?:\((\w+)\))?[-#0 +]*\d*(?:\.\d+)?[sdirfxXeEgGc]")
-_FORMAT_FIELD = re.compile(r"\{([^{}]*)\}")
 
 
 class AssignmentCollector(cst.BatchableCSTVisitor):
@@ -118,15 +81,12 @@ class AssignmentCollector(cst.BatchableCSTVisitor):
 class StringResolver:
     """Computes string values from a finished traversal's assignments and bindings."""
 
-    def __init__(self, ctx: ModuleContext, name_markers: bool = False) -> None:
+    def __init__(self, ctx: ModuleContext) -> None:
         self.ctx = ctx
         self._active: set[int] = set()
-        # Opt-in: a name bound nowhere in the file (a parameter, an imported constant,
-        # `settings.ORDERS_URL`) becomes `name_marker(name)` instead of unknown.
-        self.name_markers = name_markers
 
     def value(self, node: cst.BaseExpression, scope: tuple[str, ...] = ()) -> str | None:
-        """The string `node` evaluates to, with markers for unknown parts; None if not a string."""
+        """The string `node` evaluates to, `HOLE` for unknown parts; None if not a string."""
         try:
             return self._value(node, scope, 0)
         except RecursionError:
@@ -183,20 +143,15 @@ class StringResolver:
         template = self._value(node.left, scope, depth)
         if template is None:
             return None
-        right = node.right
-        items = list(right.elements) if isinstance(right, cst.Tuple) else None
-        args = [e.value for e in items] if items is not None else [right]
-        named = string_dict(right)
-        position = iter(args)
+        return self._fill(percent_pieces(template, node.right), scope, depth)
 
-        def fill(match: re.Match[str]) -> str:
-            if match.group(0).endswith(("d", "i", "f", "x", "X", "e", "E", "g", "G")):
-                return HOLE
-            key = match.group(1)
-            arg = named.get(key) if key else next(position, None)
-            return HOLE if arg is None else self._hole(arg, scope, depth)
-
-        return _PERCENT_FIELD.sub(fill, template.replace("%%", "\0")).replace("\0", "%")
+    def _fill(
+        self, pieces: list[str | cst.BaseExpression | None], scope: tuple[str, ...], depth: int
+    ) -> str:
+        return "".join(
+            p if isinstance(p, str) else HOLE if p is None else self._hole(p, scope, depth)
+            for p in pieces
+        )
 
     def _name(
         self, node: cst.Name | cst.Attribute, scope: tuple[str, ...], depth: int
@@ -228,8 +183,6 @@ class StringResolver:
                 return self._value(found, key[0], depth)
             finally:
                 self._active.discard(id(found))
-        if self.name_markers and name not in ("None", "True", "False"):
-            return name_marker(name)
         return None
 
     def _environ_item(self, node: cst.Subscript) -> str | None:
@@ -238,19 +191,13 @@ class StringResolver:
             return None
         if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
             return None
-        key = node.slice[0].slice.value
-        if isinstance(key, cst.SimpleString) and isinstance(key.evaluated_value, str):
-            return env_marker(key.evaluated_value)
-        return HOLE
+        return HOLE  # an env var's value: not in the code
 
     def _call(self, node: cst.Call, scope: tuple[str, ...], depth: int) -> str | None:
         func = dotted_name(node.func)
         qualified = self.ctx.resolve(func) if func else None
         args = [a for a in node.args if a.keyword is None and not a.star]
-        if qualified in _ENV_READERS and args:
-            key = args[0].value
-            if isinstance(key, cst.SimpleString) and isinstance(key.evaluated_value, str):
-                return env_marker(key.evaluated_value)
+        if qualified in ENV_READERS and args:
             return HOLE
         if qualified == "urllib.parse.urljoin" and len(args) == 2:
             base, tail = (self._hole(a.value, scope, depth) for a in args)
@@ -261,21 +208,7 @@ class StringResolver:
             template = self._value(node.func.value, scope, depth)
             if template is None:
                 return None
-            positional = iter(a.value for a in args)
-            keywords = {a.keyword.value: a.value for a in node.args if a.keyword is not None}
-
-            def fill(match: re.Match[str]) -> str:
-                field = match.group(1).split("!")[0].split(":")[0]
-                arg: cst.BaseExpression | None = None
-                if not field:
-                    arg = next(positional, None)
-                elif field.isdigit():
-                    arg = args[int(field)].value if int(field) < len(args) else None
-                else:
-                    arg = keywords.get(field)
-                return HOLE if arg is None else self._hole(arg, scope, depth)
-
-            return _FORMAT_FIELD.sub(fill, template)
+            return self._fill(format_pieces(template, node), scope, depth)
         return None
 
 

@@ -8,9 +8,10 @@ import typing
 from dataclasses import dataclass
 from typing import Any, Optional, TypeVar
 
+from couplint_ast.facts.values import Value
 from couplint_ast.model import Span
 
-FACTS_SCHEMA_VERSION = 1
+FACTS_SCHEMA_VERSION = 2
 
 T = TypeVar("T")
 
@@ -86,10 +87,9 @@ class CallFact:
       `httpx.AsyncClient.post`, `grpc.OrdersStub.GetOrder`, `zeep.Client.service.GetStock`.
     - `method`: the HTTP verb upper-case (`GET`), or the RPC operation; "" when not static.
     - `target`: the URL (HTTP) or channel address (grpc, `host:port`), a client's `base_url`
-      joined in; unknown parts are `markers.HOLE`, env vars `markers.env_marker(NAME)`,
-      names bound nowhere in the file `markers.name_marker(NAME)` (`markers.display()`
-      renders them). None when nothing is known.
-    - `path`: the URL path when the target has one ("/orders/<HOLE>"), grpc `/Stub/Method`.
+      joined in, as a symbolic `Value` (alternatives of literal text, env vars, config
+      keys, settings, parameters...); no alternatives when nothing is known.
+    - `path`: the URL path when the target has one ("/orders/{?}"), grpc `/Stub/Method`.
     - `timeout`: "call" (given on the call, or bounded by a block or wrapper around it:
       `with eventlet.Timeout(5)`, `async with asyncio.timeout(5)`, `asyncio.wait_for`),
       "client" (on the session, client, connection or channel), "default" (the library's
@@ -106,13 +106,19 @@ class CallFact:
       module level.
     - `at_import`: the call runs when the module is imported or run: module level, a class
       body, a decorator or default value, `if __name__ == "__main__":`; not in a def or lambda.
+    - `via`: for a call made through a wrapper function of this module (`_proxy(URL, p)`),
+      the wrapper's name; the fact stands at the wrapper's call site, which chooses the
+      target, and `timeout` is the wrapped call's (`wrapped` is where that call stands).
+      "" for a direct call.
+    - `forwarded`: the target holds a parameter of the enclosing function that the module's
+      own calls of that function bind (their `via` facts say where it goes).
     """
 
     span: Span
     client: str
     api: str
     method: str
-    target: Optional[str]  # noqa: UP045 - evaluated at runtime by from_json
+    target: Value
     path: Optional[str]  # noqa: UP045 - evaluated at runtime by from_json
     timeout: str
     breaker: bool = False
@@ -120,6 +126,9 @@ class CallFact:
     guards: tuple[str, ...] = ()
     scope: str = ""
     at_import: bool = False
+    via: str = ""
+    wrapped: Optional[Span] = None  # noqa: UP045 - evaluated at runtime by from_json
+    forwarded: bool = False
 
 
 @dataclass(frozen=True)
@@ -130,8 +139,8 @@ class BrokerFact:
       redis, boto3.sqs, boto3.sns.
     - `operation`: "publish", "consume" or "request" (NATS request/reply).
     - `api`: what the code calls (`kafka.KafkaProducer.send`, `pika.channel.basic_publish`).
-    - `destinations`: topics, queues, subjects, exchanges, streams or task names, resolved as
-      strings (markers as in `CallFact.target`); empty when none is static.
+    - `destinations`: topics, queues, subjects, exchanges, streams or task names whose
+      names are literal (constants included); empty when none is static.
     - `scope` and `at_import`: as in `CallFact`.
     """
 
@@ -147,13 +156,16 @@ class BrokerFact:
 @dataclass(frozen=True)
 class UrlLiteralFact:
     """A string literal naming a network endpoint: a URL (`http://orders-api/x`, f-strings
-    with `strings.HOLE` for their expressions) or, with `address` true, a bare `host:port`
-    given to a grpc channel, an http.client connection or a urllib3 pool. Docstrings excluded.
+    with their expressions resolved as far as the module shows) or, with `address` true, a
+    bare `host:port` given to a grpc channel, an http.client connection or a urllib3 pool.
+    Docstrings excluded. `default` is true for the default of an env var or config read
+    (`os.getenv("ORDERS_URL", "http://orders-api")`): configuration, not a hard-coded call.
     """
 
     span: Span
-    text: str
+    value: Value
     address: bool = False
+    default: bool = False
 
 
 @dataclass(frozen=True)

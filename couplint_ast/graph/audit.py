@@ -4,7 +4,8 @@
 2. Can the service run while it is down?
 3. Does its contract control when the service can deploy?
 
-Each answer is "yes", "no" or "partly", with the evidence that decided it.
+Each answer is "yes", "no" or "partly", with the evidence that decided it; "unknown" for
+calls whose target couplint cannot resolve (listed, never dropped).
 """
 
 from __future__ import annotations
@@ -16,14 +17,14 @@ from couplint_ast.config import Config
 from couplint_ast.graph.model import Edge, Evidence, ServiceGraph, split_id
 from couplint_ast.graph.rules import arrow
 
-KIND_ORDER = {"service": 0, "database": 1, "library": 2, "topic": 3}
+KIND_ORDER = {"service": 0, "database": 1, "library": 2, "topic": 3, "external": 4, "unknown": 5}
 # Edge kinds into a database, strongest coupling first.
 DATABASE_KINDS = ("writes", "reads", "maps", "connects", "migrates")
 
 
 @dataclass(frozen=True)
 class Answer:
-    """yes / no / partly, and why."""
+    """yes / no / partly / unknown, and why."""
 
     verdict: str
     why: str
@@ -49,6 +50,8 @@ class Dependency:
         """`service 'orders'`, `database of 'orders'`, `library 'acme_domain'`."""
         if self.kind == "database":
             return f"database of '{self.name}'"
+        if self.kind == "unknown":
+            return "unknown targets"
         return f"{self.kind} '{self.name}'"
 
 
@@ -95,7 +98,14 @@ def _dependency(target: str, edges: list[Edge]) -> Dependency:
     by_kind: dict[str, list[Evidence]] = {}
     for edge in edges:
         by_kind.setdefault(edge.kind, []).extend(sorted(edge.evidence))
-    answer = {"service": _service, "database": _database, "library": _library, "topic": _topic}
+    answer = {
+        "service": _service,
+        "database": _database,
+        "library": _library,
+        "topic": _topic,
+        "external": _service,  # a third party: called like a service, owned by nobody here
+        "unknown": _unknown,
+    }
     deploy, run, contract = answer[kind](name, by_kind)
     evidence = tuple((k, e) for k in sorted(by_kind) for e in by_kind[k])
     return Dependency(kind, name, deploy, run, contract, evidence)
@@ -199,3 +209,13 @@ def _topic(name: str, by_kind: dict[str, list[Evidence]]) -> tuple[Answer, Answe
         run = Answer("yes", "nothing arrives while the producers are down, nothing fails")
     contract = Answer("partly", f"the message format of '{name}'")
     return deploy, run, contract
+
+
+def _unknown(name: str, by_kind: dict[str, list[Evidence]]) -> tuple[Answer, Answer, Answer]:
+    calls = by_kind.get("call", [])
+    missing = _listed(e.detail.rsplit(" (", 1)[-1].rstrip(")") for e in calls)
+    count = f"{len(calls)} call" + ("s" if len(calls) != 1 else "")
+    why = f"{count} to a target couplint cannot resolve ({missing}); see CPL305"
+    at_start = [e for e in calls if e.startup]
+    deploy = Answer("no", f"called at start-up in {_at(at_start[0])}") if at_start else None
+    return deploy or Answer("unknown", why), Answer("unknown", why), Answer("unknown", why)

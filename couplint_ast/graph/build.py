@@ -1,27 +1,27 @@
-"""build_graph(): the facts of every file of every service -> one ServiceGraph.
+"""build_graph(): the couplings of every file of every service -> one ServiceGraph.
 
-Every edge is decided by the same helpers the per-file rules use, so the graph, the
-audit and `couplint check` never disagree about what couples to what.
+Every edge comes from the same `Couplings` the per-file rules read, so the graph, the
+audit and `couplint check` never disagree about what couples to what. Calls to third
+parties become `external` nodes and calls couplint cannot resolve one `unknown` node per
+service: the audit lists them, it never drops them.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable
 
 from couplint_ast.config import Config
+from couplint_ast.couplings import Couplings
+from couplint_ast.couplings.calls import BOUNDED, SERVICE, THIRD_PARTY, UNRESOLVED, ServiceCall
+from couplint_ast.couplings.migrations import touched_tables
+from couplint_ast.couplings.tables import foreign_database_owner, foreign_table_owner
 from couplint_ast.facts import FileFacts
-from couplint_ast.facts.markers import HOLE, display
-from couplint_ast.facts.types import CallFact, RouteFact, StartupFact
+from couplint_ast.facts.needles import import_needle
+from couplint_ast.facts.types import CallFact, RouteFact
 from couplint_ast.graph.model import CallSite, Evidence, ServiceGraph, node_id
-from couplint_ast.rules.calls import SERVICE, call_target, is_guarded
-from couplint_ast.rules.cpl401_startup_call import startup_context
-from couplint_ast.rules.cpl403_foreign_table_migration import touched_tables
-from couplint_ast.rules.imports import coupled_imports
-from couplint_ast.rules.tables import foreign_database_owner, foreign_table_owner
 
-# Timeout states of CallFact that bound the call.
-_BOUNDED = frozenset({"call", "client", "default"})
 _PARAM = re.compile(r"^(?:\{[^}]*\}|<[^>]*>)$")
 
 
@@ -55,7 +55,8 @@ def _add_file(
     def evidence(line: int, col: int, detail: str) -> Evidence:
         return Evidence(facts.path, line, col, detail)
 
-    for fact, package in coupled_imports(facts, config, service):
+    found = Couplings(facts, config, service)
+    for fact, package in found.imports:
         if package.service is not None:
             target, label = graph.add_node("service", package.service), "imports"
         else:
@@ -87,44 +88,51 @@ def _add_file(
             graph.add_edge(me, target, "connects", evidence(ref.span.line, ref.span.col, detail))
     for broker in facts.brokers:
         for destination in broker.destinations:
-            if HOLE in destination or not destination.isprintable():
+            if not destination.isprintable():
                 continue
             target = graph.add_node("topic", destination)
             kind = "publishes" if broker.operation == "publish" else "consumes"
             detail = f"{kind} '{destination}' via {broker.api}"
             graph.add_edge(me, target, kind, evidence(broker.span.line, broker.span.col, detail))
 
-    startup = {fact.function: fact for fact in facts.startup}
-    for call in facts.calls:
-        _add_call(graph, config, service, facts.path, call, startup, routes)
+    for call in found.calls:
+        if not call.fact.forwarded:  # a wrapper's call is drawn at its callers
+            _add_call(graph, service, facts.path, call, routes)
 
 
 def _add_call(
     graph: ServiceGraph,
-    config: Config,
     service: str,
     path: str,
-    call: CallFact,
-    startup: dict[str, StartupFact],
+    found: ServiceCall,
     routes: dict[str, list[tuple[str, RouteFact]]],
 ) -> None:
-    target = call_target(call, config, service)
-    if target.kind != SERVICE or target.service is None:
-        return
-    shown = display(call.path or "")
-    detail = " ".join(part for part in (call.method, shown, f"via {call.api}") if part)
+    call = found.fact
+    shown = call.path or ""
+    via = f"via {call.api}" + (f" through '{call.via}'" if call.via else "")
+    detail = " ".join(part for part in (call.method, shown, via) if part)
     evidence = Evidence(
         path,
         call.span.line,
         call.span.col,
         detail,
-        timeout=call.timeout in _BOUNDED if call.timeout != "unknown" else None,
-        breaker=is_guarded(call, config),
+        timeout=found.timeout == BOUNDED if found.timeout != "unknown" else None,
+        breaker=found.guarded,
         retry=call.retry,
-        startup=startup_context(call, startup) is not None,
+        startup=found.startup is not None,
     )
-    handler = route_handler(call, routes.get(target.service, []))
-    graph.add_call(CallSite(service, target.service, call.scope, handler, evidence))
+    me = node_id("service", service)
+    kind = found.target.kind
+    if kind == SERVICE:
+        for callee in found.target.services:
+            handler = route_handler(call, routes.get(callee, []))
+            graph.add_call(CallSite(service, callee, call.scope, handler, evidence))
+    elif kind == THIRD_PARTY:
+        name = found.target.host or (found.target.missing.text if found.target.missing else "")
+        graph.add_edge(me, graph.add_node("external", name), "call", evidence)
+    elif kind == UNRESOLVED:
+        missing = dataclasses.replace(evidence, detail=f"{detail} ({found.missing()})")
+        graph.add_edge(me, graph.add_node("unknown", "unresolved target"), "call", missing)
 
 
 def route_handler(call: CallFact, routes: list[tuple[str, RouteFact]]) -> str:
@@ -149,13 +157,12 @@ def _segments(path: str) -> list[str]:
 def _same_shape(call: list[str], route: list[str]) -> bool:
     if len(call) != len(route):
         return False
-    return all(a == b or HOLE in a or _PARAM.match(b) for a, b in zip(call, route))
+    return all(a == b or "{" in a or _PARAM.match(b) for a, b in zip(call, route))
 
 
 def graph_needles() -> list[str]:
     """Prefilter regexes for files whose facts only the graph uses: routes and brokers."""
     from couplint_ast.facts.broker_catalog import BROKER_CONSTRUCTORS, BROKER_FACTORIES
-    from couplint_ast.rules.base import import_needle
 
     libraries = {name.split(".")[0] for name in BROKER_CONSTRUCTORS}
     libraries |= {factory.split(".")[0] for factory, _ in BROKER_FACTORIES}

@@ -7,8 +7,7 @@ from collections.abc import Iterator
 from couplint_ast.config import Config
 from couplint_ast.graph.model import ServiceGraph
 from couplint_ast.graph.rules import WorkspaceRule, arrow
-from couplint_ast.model import Diagnostic
-from couplint_ast.rules.base import Invalid, Valid
+from couplint_ast.model import Diagnostic, Invalid, Valid
 
 
 class SynchronousCallCycle(WorkspaceRule):

@@ -1,8 +1,9 @@
 """ServiceGraph: services and what they depend on, each edge with its evidence.
 
 Nodes are `kind:name` ids: `service:orders`, `database:orders` (the database a service
-owns), `library:acme_domain`, `topic:order-events`. Edges go from a service to a node
-and carry every place in the code that creates them.
+owns), `library:acme_domain`, `topic:order-events`, `external:api.stripe.com` (a third
+party), `unknown:unresolved target` (calls couplint cannot resolve). Edges go from a
+service to a node and carry every place in the code that creates them.
 
 Synchronous calls are also kept per call site (`CallSite`), with the handler they reach
 when the call's URL path matches a route of the target, so chain queries can follow a
@@ -15,7 +16,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-NODE_KINDS = ("service", "database", "library", "topic")
+NODE_KINDS = ("service", "database", "library", "topic", "external", "unknown")
 MAX_SHOWN_HOPS = 8  # a witness chain is extended up to this many calls, no further
 
 

@@ -7,8 +7,7 @@ from typing import Any, ClassVar
 
 from couplint_ast.config import Config
 from couplint_ast.graph.model import CallSite, Evidence, ServiceGraph
-from couplint_ast.model import Diagnostic
-from couplint_ast.rules.base import Invalid, Valid
+from couplint_ast.model import Diagnostic, Invalid, Valid
 
 EXAMPLE_FILE = "calls.txt"
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from couplint_ast.config import Config, ServiceConfig
+from couplint_ast.couplings import Couplings
 from couplint_ast.facts import FileFacts
-from couplint_ast.model import Diagnostic, Span
+from couplint_ast.model import Diagnostic, Invalid, Span, Valid
 
 # The path examples are linted under; EXAMPLE_CONFIG makes it a file of service 'shipping'.
 EXAMPLE_PATH = "services/shipping/shipping/app.py"
@@ -45,23 +44,6 @@ EXAMPLE_CONFIG = Config(
 )
 
 
-@dataclass(frozen=True)
-class Valid:
-    """Example code on which the rule must stay silent (it is also documentation)."""
-
-    code: str
-
-
-@dataclass(frozen=True)
-class Invalid:
-    """Example code on which the rule reports exactly `line`:`col` `message` once."""
-
-    code: str
-    line: int
-    message: str
-    col: int = 0
-
-
 DOC_SECTIONS = (
     "## What it does",
     "## Why is this bad?",
@@ -79,8 +61,8 @@ class FileRule:
     VALID: ClassVar[list[Valid]] = []
     INVALID: ClassVar[list[Invalid]] = []
 
-    def check(self, facts: FileFacts, config: Config, service: str) -> Iterator[Diagnostic]:
-        """Diagnostics for one file of `service`; never parses source."""
+    def check(self, found: Couplings) -> Iterator[Diagnostic]:
+        """Diagnostics for one file's couplings; never parses source or SQL."""
         raise NotImplementedError
 
     @classmethod
@@ -92,23 +74,3 @@ class FileRule:
         """A diagnostic of this rule at `span`, its message filled from `fields`."""
         message = self.message.format(**fields)
         return Diagnostic(facts.path, span.line, span.col, self.code, message)
-
-
-def import_needle(packages: Iterable[str]) -> str | None:
-    """A regex matching an import statement of any of `packages` or their submodules.
-
-    Dotted names are matched whole (`django.contrib.auth`, or `from django.contrib import
-    auth`), so declaring a subpackage does not let every import of its root through.
-    """
-    forms = []
-    for package in sorted(set(packages)):
-        full = re.escape(package)
-        forms.append(rf"from[ \t]+{full}\b")
-        forms.append(rf"import[ \t](?:[^\n#]|\\\n)*?(?<![\w.]){full}\b")
-        if "." in package:
-            parent, name = package.rsplit(".", 1)
-            imported = rf"(?:\(|(?:[^\n#]|\\\n)*?\b{re.escape(name)}\b)"
-            forms.append(rf"from[ \t]+{re.escape(parent)}[ \t]+import[ \t]+{imported}")
-    if not forms:
-        return None
-    return rf"(?:^|[;:])[ \t]*(?:{'|'.join(forms)})"

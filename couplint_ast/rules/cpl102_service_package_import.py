@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from couplint_ast.config import Config
-from couplint_ast.facts import FileFacts
-from couplint_ast.model import Diagnostic
-from couplint_ast.rules.base import FileRule, Invalid, Valid, import_needle
-from couplint_ast.rules.imports import coupled_imports
+from couplint_ast.couplings import Couplings
+from couplint_ast.couplings.imports import coupled_imports
+from couplint_ast.facts.needles import import_needle
+from couplint_ast.model import Diagnostic, Invalid, Valid
+from couplint_ast.rules.base import FileRule
 
 
 class ServicePackageImport(FileRule):
@@ -66,7 +67,8 @@ class ServicePackageImport(FileRule):
         ),
     ]
 
-    def check(self, facts: FileFacts, config: Config, service: str) -> Iterator[Diagnostic]:
+    def check(self, found: Couplings) -> Iterator[Diagnostic]:
+        facts, config, service = found.facts, found.config, found.service
         for fact, owner in coupled_imports(facts, config, service):
             if owner.service is not None:
                 yield self.report(

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from couplint_ast.config import Config
-from couplint_ast.facts import FileFacts
-from couplint_ast.model import Diagnostic
-from couplint_ast.rules.base import FileRule, Invalid, Valid
-from couplint_ast.rules.tables import foreign_sql_tables, table_needles
+from couplint_ast.couplings import Couplings
+from couplint_ast.couplings.tables import foreign_sql_tables, table_needles
+from couplint_ast.model import Diagnostic, Invalid, Valid
+from couplint_ast.rules.base import FileRule
 
 
 class ForeignTableRead(FileRule):
@@ -96,7 +96,8 @@ class ForeignTableRead(FileRule):
         ),
     ]
 
-    def check(self, facts: FileFacts, config: Config, service: str) -> Iterator[Diagnostic]:
+    def check(self, found: Couplings) -> Iterator[Diagnostic]:
+        facts, config, service = found.facts, found.config, found.service
         for span, table, owner in foreign_sql_tables(facts, config, service, "reads"):
             yield self.report(facts, span, table=table, owner=owner)
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from couplint_ast.config import Config
-from couplint_ast.facts import FileFacts
-from couplint_ast.model import Diagnostic
-from couplint_ast.rules.base import FileRule, Invalid, Valid
-from couplint_ast.rules.tables import foreign_table_owner, table_needles
+from couplint_ast.couplings import Couplings
+from couplint_ast.couplings.tables import foreign_table_owner, table_needles
+from couplint_ast.model import Diagnostic, Invalid, Valid
+from couplint_ast.rules.base import FileRule
 
 PHRASES = {
     "Table": "Table() maps",
@@ -111,7 +111,8 @@ class ForeignTableMapping(FileRule):
         ),
     ]
 
-    def check(self, facts: FileFacts, config: Config, service: str) -> Iterator[Diagnostic]:
+    def check(self, found: Couplings) -> Iterator[Diagnostic]:
+        facts, config, service = found.facts, found.config, found.service
         for fact in facts.table_mappings:
             owner = foreign_table_owner(config, fact.table, service)
             if owner is None:

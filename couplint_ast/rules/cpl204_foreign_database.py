@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from couplint_ast.config import Config
-from couplint_ast.facts import FileFacts
-from couplint_ast.model import Diagnostic
-from couplint_ast.rules.base import FileRule, Invalid, Valid
-from couplint_ast.rules.tables import database_needles, foreign_database_owner
+from couplint_ast.couplings import Couplings
+from couplint_ast.couplings.tables import database_needles, foreign_database_owner
+from couplint_ast.model import Diagnostic, Invalid, Valid
+from couplint_ast.rules.base import FileRule
 
 
 class ForeignDatabase(FileRule):
@@ -86,7 +86,8 @@ class ForeignDatabase(FileRule):
         ),
     ]
 
-    def check(self, facts: FileFacts, config: Config, service: str) -> Iterator[Diagnostic]:
+    def check(self, found: Couplings) -> Iterator[Diagnostic]:
+        facts, config, service = found.facts, found.config, found.service
         seen: set[tuple[int, int, str]] = set()
         for fact in facts.database_refs:
             owner = foreign_database_owner(config, fact.name, service)

@@ -1,27 +1,30 @@
-"""CPL301: an outbound synchronous call to another service, or to an unresolved target."""
+"""CPL301: an outbound synchronous call to another service."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
 from couplint_ast.config import Config
-from couplint_ast.facts import FileFacts
-from couplint_ast.model import Diagnostic
-from couplint_ast.rules.base import FileRule, Invalid, Valid
-from couplint_ast.rules.calls import call_target, client_needles
+from couplint_ast.couplings import Couplings
+from couplint_ast.facts.needles import client_needles
+from couplint_ast.model import Diagnostic, Invalid, Valid
+from couplint_ast.rules.base import FileRule
 
 
 class SynchronousServiceCall(FileRule):
     """
     ## What it does
     Checks for outbound synchronous HTTP and RPC calls (requests, httpx, aiohttp, urllib,
-    urllib3, http.client, grpc stubs, zeep) to another service, to a host that no service
-    claims, or to a target that cannot be resolved statically. Clients are followed through
+    urllib3, http.client, grpc stubs, zeep) to another service. Clients are followed through
     import aliases, sessions bound to names or `self.x`, `with` blocks and same-module
-    factory functions; targets through literals, f-strings, concatenation, `format`, `%`,
-    `urljoin`, module constants, env vars and the client's `base_url` or channel address.
-    Calls to the file's own service and to `ignore-hosts` are not reported; message-broker
-    publishes are asynchronous and never are.
+    factory functions; targets through the values that reach the call (literals,
+    f-strings, `+`, `format`, `%`, `urljoin`, `or` and conditional fallbacks, constants,
+    env vars, Flask config keys, settings, dict items, `self.x` bound at construction, the
+    client's `base_url` or channel address). A call made through a wrapper function of the
+    same module (`_proxy(USERS_URL, path)`) is reported where the wrapper is called, the
+    place that chooses the service. Calls to the file's own service, to third parties (a
+    host no service claims, or `ignore-hosts`) and to targets that cannot be resolved
+    (CPL305, opt-in) are not reported; broker publishes are asynchronous and never are.
 
     ## Why is this bad?
     A synchronous call makes this service available only while the other one is: its
@@ -69,6 +72,11 @@ class SynchronousServiceCall(FileRule):
             "requests.get('http://orders-api/orders')\n"
         ),
         Valid(
+            "import requests\n\ndef fetch(session: requests.Session, url):\n"
+            "    return session.get(url, timeout=3)  # unresolved: CPL305 (opt-in)\n"
+        ),
+        Valid("import requests\n\nrequests.get('https://oauth.example.com/token', timeout=2)\n"),
+        Valid(
             "from kafka import KafkaProducer\n\nproducer = KafkaProducer()\n"
             "producer.send('orders', b'{}')  # asynchronous: a broker, not a call\n"
         ),
@@ -90,11 +98,12 @@ class SynchronousServiceCall(FileRule):
             message="synchronous call to service 'inventory' with httpx",
         ),
         Invalid(
-            "import requests\n\ndef fetch(session: requests.Session, url):\n"
-            "    return session.get(url, timeout=3)\n",
-            line=4,
+            "import os\nimport requests\n\ndef _proxy(base_url, path):\n"
+            "    return requests.get(f'{base_url}/{path}', timeout=3)\n\n"
+            "def order(i):\n    return _proxy(os.environ['ORDERS_API_URL'], f'orders/{i}')\n",
+            line=8,
             col=11,
-            message="synchronous call to an unresolved target ('url') with requests",
+            message="synchronous call to service 'orders' through '_proxy' with requests",
         ),
         Invalid(
             "import grpc\nfrom stock_pb2_grpc import StockStub\n\n"
@@ -106,11 +115,13 @@ class SynchronousServiceCall(FileRule):
         ),
     ]
 
-    def check(self, facts: FileFacts, config: Config, service: str) -> Iterator[Diagnostic]:
-        for call in facts.calls:
-            target = call_target(call, config, service)
-            if target.couples:
-                yield self.report(facts, call.span, target=target.describe(), client=call.client)
+    def check(self, found: Couplings) -> Iterator[Diagnostic]:
+        for call in found.calls:
+            if call.reaches_service and not call.fact.forwarded:
+                span = call.fact.span
+                yield self.report(
+                    found.facts, span, target=call.describe(), client=call.fact.client
+                )
 
     @classmethod
     def needles(cls, config: Config, service: str) -> Iterable[str]:

@@ -1,14 +1,14 @@
-"""CPL302: an outbound call with no timeout."""
+"""CPL302: a call to another service with no timeout."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
 from couplint_ast.config import Config
-from couplint_ast.facts import FileFacts
-from couplint_ast.model import Diagnostic
-from couplint_ast.rules.base import FileRule, Invalid, Valid
-from couplint_ast.rules.calls import client_needles
+from couplint_ast.couplings import Couplings
+from couplint_ast.facts.needles import client_needles
+from couplint_ast.model import Diagnostic, Invalid, Valid
+from couplint_ast.rules.base import FileRule
 
 PROBLEMS = {
     "missing": "has no timeout",
@@ -20,7 +20,8 @@ PROBLEMS = {
 class CallWithoutTimeout(FileRule):
     """
     ## What it does
-    Checks for outbound HTTP and RPC calls that can wait forever, with each library's real
+    Checks for calls to another service (those CPL301 reports, and the call inside a wrapper
+    whose callers reach one) that can wait forever, with each library's real
     default: requests (module functions and `Session` methods alike), urllib, urllib3,
     http.client and grpc stub calls have no timeout unless one is given on the call or on
     the pool, connection or client; httpx has 5 s unless `timeout=None` disables it on the
@@ -30,7 +31,8 @@ class CallWithoutTimeout(FileRule):
     `asyncio.wait_for`), and so does `socket.setdefaulttimeout()` in the module for urllib,
     urllib3 and http.client. Calls that forward `**kwargs`, and clients built elsewhere,
     customised (`session.mount(...)`) or subclassed here are unknown and not reported.
-    Third-party hosts are reported too: a hung partner API hangs this service as well.
+    Calls to third parties and unresolved targets are not reported: they are not coupling
+    between services.
 
     ## Why is this bad?
     A call without a timeout holds a worker, a connection and the caller's own caller for as
@@ -78,6 +80,9 @@ class CallWithoutTimeout(FileRule):
             "session.get('http://orders-api/orders')  # the adapter may set one\n"
         ),
         Valid("import requests\n\nrequests = Wrapper()\nrequests.get('http://orders-api/x')\n"),
+        Valid(
+            "import requests\n\nrequests.get('https://api.stripe.com/v1/charges')  # third party\n"
+        ),
     ]
     INVALID = [
         Invalid(
@@ -89,7 +94,7 @@ class CallWithoutTimeout(FileRule):
         ),
         Invalid(
             "import httpx\n\nclient = httpx.Client(timeout=None)\n"
-            "client.post('https://api.stripe.com/v1/charges')\n",
+            "client.post('http://orders-api/v1/charges')\n",
             line=4,
             message="httpx.Client.post() has its timeout disabled (None)",
         ),
@@ -110,15 +115,12 @@ class CallWithoutTimeout(FileRule):
         ),
     ]
 
-    def check(self, facts: FileFacts, config: Config, service: str) -> Iterator[Diagnostic]:
-        for call in facts.calls:
-            state = call.timeout
-            if state == "default" and not (
-                call.client == "aiohttp" and config.report_aiohttp_default_timeout
-            ):
-                continue
-            if state in PROBLEMS:
-                yield self.report(facts, call.span, api=call.api, problem=PROBLEMS[state])
+    def check(self, found: Couplings) -> Iterator[Diagnostic]:
+        for call in found.calls:
+            # A wrapper's call is judged once, where it stands, not at each of its callers.
+            if call.reaches_service and not call.fact.via and call.timeout in PROBLEMS:
+                problem = PROBLEMS[call.timeout]
+                yield self.report(found.facts, call.fact.span, api=call.fact.api, problem=problem)
 
     @classmethod
     def needles(cls, config: Config, service: str) -> Iterable[str]:

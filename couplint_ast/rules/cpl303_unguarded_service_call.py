@@ -5,17 +5,18 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from couplint_ast.config import Config
-from couplint_ast.facts import FileFacts
-from couplint_ast.model import Diagnostic
-from couplint_ast.rules.base import FileRule, Invalid, Valid
-from couplint_ast.rules.calls import call_target, client_needles, is_guarded
+from couplint_ast.couplings import Couplings
+from couplint_ast.facts.needles import client_needles
+from couplint_ast.model import Diagnostic, Invalid, Valid
+from couplint_ast.rules.base import FileRule
 
 
 class UnguardedServiceCall(FileRule):
     """
     ## What it does
-    Checks for calls that CPL301 reports (another service, an unclaimed host, an unresolved
-    target) that no circuit breaker guards. A breaker guards a call when an enclosing
+    Checks for calls that CPL301 reports (calls to another service) that no circuit breaker
+    guards, around the call or around the wrapper call that makes it. A breaker guards a
+    call when an enclosing
     function is decorated by a pybreaker, aiobreaker or circuitbreaker breaker,
     `circuitbreaker.circuit`, a `CircuitBreaker` subclass instance or purgatory's
     `@breakers("name")`; when the call runs through `breaker.call(fn, ...)` or
@@ -97,11 +98,10 @@ class UnguardedServiceCall(FileRule):
         ),
     ]
 
-    def check(self, facts: FileFacts, config: Config, service: str) -> Iterator[Diagnostic]:
-        for call in facts.calls:
-            target = call_target(call, config, service)
-            if target.couples and not is_guarded(call, config):
-                yield self.report(facts, call.span, target=target.describe())
+    def check(self, found: Couplings) -> Iterator[Diagnostic]:
+        for call in found.calls:
+            if call.reaches_service and not call.fact.forwarded and not call.guarded:
+                yield self.report(found.facts, call.fact.span, target=call.describe())
 
     @classmethod
     def needles(cls, config: Config, service: str) -> Iterable[str]:

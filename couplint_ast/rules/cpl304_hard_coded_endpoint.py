@@ -5,13 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from couplint_ast.config import Config
-from couplint_ast.facts import FileFacts
-from couplint_ast.model import Diagnostic
-from couplint_ast.rules.base import FileRule, Invalid, Valid
-from couplint_ast.rules.calls import endpoint, host_needles, service_for_host
-
-# Schemes of endpoints a service is called on; database and broker URLs are other rules'.
-SCHEMES = ("http://", "https://", "ws://", "wss://", "grpc://", "grpcs://", "h2c://")
+from couplint_ast.couplings import Couplings
+from couplint_ast.couplings.calls import host_needles
+from couplint_ast.model import Diagnostic, Invalid, Valid
+from couplint_ast.rules.base import FileRule
 
 
 class HardCodedEndpoint(FileRule):
@@ -21,7 +18,9 @@ class HardCodedEndpoint(FileRule):
     `ws`, `wss`, `grpc` schemes, f-strings and implicit concatenations included) and bare
     `host:port` addresses given to a grpc channel, an http.client connection or a urllib3
     pool. Hosts match the services' `hosts` entries case-insensitively, Kubernetes forms
-    (`orders-api.shop.svc.cluster.local`) included. Docstrings are not reported.
+    (`orders-api.shop.svc.cluster.local`) included. Docstrings are not reported, nor is the
+    default of an env var or config read (`os.getenv("ORDERS_URL", "http://orders-api")`):
+    that is configuration, which a deploy overrides.
 
     ## Why is this bad?
     A hard-coded address ties this code to where the other service runs today: moving it,
@@ -50,6 +49,7 @@ class HardCodedEndpoint(FileRule):
         Valid('def f():\n    """Calls http://orders-api/orders, see the runbook."""\n'),
         Valid("STRIPE = 'https://api.stripe.com/v1'\nOTHER = 'http://orders-apix/'\n"),
         Valid("DATABASE_URL = 'postgresql://orders-api/orders'  # not an HTTP endpoint\n"),
+        Valid("import os\n\nORDERS = os.getenv('ORDERS_API_URL', 'http://orders-api:8000')\n"),
     ]
     INVALID = [
         Invalid(
@@ -73,14 +73,9 @@ class HardCodedEndpoint(FileRule):
         ),
     ]
 
-    def check(self, facts: FileFacts, config: Config, service: str) -> Iterator[Diagnostic]:
-        for literal in facts.url_literals:
-            if not literal.address and not literal.text.lower().startswith(SCHEMES):
-                continue
-            host = endpoint(literal.text, "grpc" if literal.address else "").host
-            owner = service_for_host(config, host) if host else None
-            if owner is not None and owner != service:
-                yield self.report(facts, literal.span, host=host, owner=owner)
+    def check(self, found: Couplings) -> Iterator[Diagnostic]:
+        for item in found.endpoints():
+            yield self.report(found.facts, item.fact.span, host=item.host, owner=item.owner)
 
     @classmethod
     def needles(cls, config: Config, service: str) -> Iterable[str]:

@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from couplint_ast.config import Config
-from couplint_ast.facts import FileFacts
-from couplint_ast.facts.types import CallFact, StartupFact
-from couplint_ast.model import Diagnostic
-from couplint_ast.rules.base import FileRule, Invalid, Valid
-from couplint_ast.rules.calls import SERVICE, call_target, client_needles
+from couplint_ast.couplings import Couplings
+from couplint_ast.facts.needles import client_needles
+from couplint_ast.model import Diagnostic, Invalid, Valid
+from couplint_ast.rules.base import FileRule
 
 
 class StartupCall(FileRule):
@@ -80,29 +79,13 @@ class StartupCall(FileRule):
         ),
     ]
 
-    def check(self, facts: FileFacts, config: Config, service: str) -> Iterator[Diagnostic]:
-        startup = {fact.function: fact for fact in facts.startup}
-        for call in facts.calls:
-            context = startup_context(call, startup)
-            if context is None:
-                continue
-            target = call_target(call, config, service)
-            if target.kind == SERVICE:
-                yield self.report(facts, call.span, target=target.describe(), context=context)
+    def check(self, found: Couplings) -> Iterator[Diagnostic]:
+        for call in found.calls:
+            if call.reaches_service and not call.fact.forwarded and call.startup is not None:
+                span = call.fact.span
+                yield self.report(found.facts, span, target=call.describe(), context=call.startup)
 
     @classmethod
     def needles(cls, config: Config, service: str) -> Iterable[str]:
         # Only where CPL301 can fire: a file importing an HTTP or RPC client.
         return client_needles()
-
-
-def startup_context(call: CallFact, startup: dict[str, StartupFact]) -> str | None:
-    """Where a call runs at start-up, in words; None when it does not."""
-    if call.at_import:
-        return "at import time"
-    fact = startup.get(call.scope)
-    if fact is None or any(r.start <= call.span < r.end for r in fact.skip):
-        return None
-    if fact.via:
-        return f"in '{fact.function}', called from {fact.hook}"
-    return f"in {fact.hook}"

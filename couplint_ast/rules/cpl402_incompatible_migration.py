@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from couplint_ast.config import Config
-from couplint_ast.facts import FileFacts
+from couplint_ast.couplings import Couplings
+from couplint_ast.couplings.migrations import MIGRATION_NEEDLES, upgrade_operations
 from couplint_ast.facts.types import MigrationFact
-from couplint_ast.model import Diagnostic
-from couplint_ast.rules.base import FileRule, Invalid, Valid
-from couplint_ast.rules.migrations import MIGRATION_NEEDLES, upgrade_operations
+from couplint_ast.model import Diagnostic, Invalid, Valid
+from couplint_ast.rules.base import FileRule
 
 _ALEMBIC = "from alembic import op\nimport sqlalchemy as sa\n\n\n"
 
@@ -90,7 +90,8 @@ class IncompatibleMigration(FileRule):
         ),
     ]
 
-    def check(self, facts: FileFacts, config: Config, service: str) -> Iterator[Diagnostic]:
+    def check(self, found: Couplings) -> Iterator[Diagnostic]:
+        facts = found.facts
         # A table this upgrade created earlier is new: no running release uses it yet.
         created: set[str] = set()
         for op in upgrade_operations(facts):

@@ -5,20 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from couplint_ast.config import Config
-from couplint_ast.facts import FileFacts
-from couplint_ast.model import Diagnostic, Span
-from couplint_ast.rules.base import FileRule, Invalid, Valid
-from couplint_ast.rules.migrations import MIGRATION_NEEDLES, table_of, upgrade_operations
-from couplint_ast.sqltables import sql_access
-
-VERBS = {
-    "create_table": "creates",
-    "drop_table": "drops",
-    "rename_table": "renames",
-    "rename_model": "renames",
-    "index": "indexes",
-    "insert": "writes to",
-}
+from couplint_ast.couplings import Couplings
+from couplint_ast.couplings.migrations import MIGRATION_NEEDLES, touched_tables
+from couplint_ast.model import Diagnostic, Invalid, Span, Valid
+from couplint_ast.rules.base import FileRule
 
 
 class ForeignTableMigration(FileRule):
@@ -83,7 +73,8 @@ class ForeignTableMigration(FileRule):
         ),
     ]
 
-    def check(self, facts: FileFacts, config: Config, service: str) -> Iterator[Diagnostic]:
+    def check(self, found: Couplings) -> Iterator[Diagnostic]:
+        facts, config, service = found.facts, found.config, found.service
         seen: set[tuple[Span, str]] = set()
         for span, table, verb in touched_tables(facts):
             owner = config.table_owner(table)
@@ -97,19 +88,3 @@ class ForeignTableMigration(FileRule):
         if not any(s.tables for s in config.services if s.name != service):
             return []
         return MIGRATION_NEEDLES
-
-
-def touched_tables(facts: FileFacts) -> Iterator[tuple[Span, str, str]]:
-    """(where, table, verb) for every table the upgrade changes, references, reads or writes."""
-    for op in upgrade_operations(facts):
-        table = table_of(op, facts.path)
-        if table:
-            yield op.span, table, VERBS.get(op.kind, "alters")
-        for reference in op.references:
-            yield op.span, reference, "adds a foreign key to"
-    for fact in facts.migrations:
-        if fact.phase == "upgrade" and fact.kind == "sql":
-            access = sql_access(fact.sql)
-            if access is not None:
-                yield from ((fact.span, t, "writes to") for t in access.writes)
-                yield from ((fact.span, t, "reads") for t in access.reads)

@@ -1,4 +1,4 @@
-"""What CPL402 and CPL403 share: the operations an upgrade runs, raw SQL read into changes."""
+"""Migrations: the operations an upgrade runs (raw SQL read into changes), tables they touch."""
 
 from __future__ import annotations
 
@@ -8,8 +8,18 @@ from pathlib import PurePath
 
 from couplint_ast.facts import FileFacts
 from couplint_ast.facts.types import MigrationFact
+from couplint_ast.model import Span
 from couplint_ast.sqlddl import ddl_changes
+from couplint_ast.sqltables import sql_access
 
+VERBS = {
+    "create_table": "creates",
+    "drop_table": "drops",
+    "rename_table": "renames",
+    "rename_model": "renames",
+    "index": "indexes",
+    "insert": "writes to",
+}
 # Files that can hold a migration: an Alembic import, or a Django Migration class.
 MIGRATION_NEEDLES = (r"\balembic\b", r"migrations\.Migration\b", r"django\.db\.migrations\b")
 
@@ -45,3 +55,19 @@ def django_app_label(path: str) -> str:
         if parts[index] == "migrations":
             return parts[index - 1]
     return ""
+
+
+def touched_tables(facts: FileFacts) -> Iterator[tuple[Span, str, str]]:
+    """(where, table, verb) for every table the upgrade changes, references, reads or writes."""
+    for op in upgrade_operations(facts):
+        table = table_of(op, facts.path)
+        if table:
+            yield op.span, table, VERBS.get(op.kind, "alters")
+        for reference in op.references:
+            yield op.span, reference, "adds a foreign key to"
+    for fact in facts.migrations:
+        if fact.phase == "upgrade" and fact.kind == "sql":
+            access = sql_access(fact.sql)
+            if access is not None:
+                yield from ((fact.span, t, "writes to") for t in access.writes)
+                yield from ((fact.span, t, "reads") for t in access.reads)

@@ -1,0 +1,297 @@
+"""Where an outbound call goes, decided once per call for every rule, the graph and the audit.
+
+`service_calls(facts, config, service)` turns each `CallFact` into a `ServiceCall`: whether
+its target reaches another service, the file's own service, a third party (a literal host
+no service claims, or one in `ignore-hosts`), or cannot be resolved, and its timeout,
+breaker and start-up state under the config. A target is a symbolic `Value`: each
+alternative is resolved (env vars and config keys through `hosts`, settings names
+case-insensitively, an env var's default URL when the env var is not configured) and one
+alternative reaching another service makes it a service call.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from couplint_ast.config import Config
+from couplint_ast.facts.types import CallFact, FileFacts, StartupFact
+from couplint_ast.facts.values import Alternative, Part, Value
+from couplint_ast.model import Span
+
+SERVICE = "service"  # another configured service
+OWN = "own"  # the file's own service: not coupling
+THIRD_PARTY = "third-party"  # a literal host no service claims, or an `ignore-hosts` entry
+UNRESOLVED = "unresolved"  # not knowable statically (a parameter, an unconfigured env var)
+
+# Timeout states of CallFact that bound the call.
+BOUNDED = "bounded"
+PROBLEMS = ("missing", "none", "default")
+
+_ENV_LIKE = re.compile(r"^[A-Z_][A-Z0-9_]*$")
+_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://")
+_K8S_SUFFIX = re.compile(r"^\.[a-z0-9-]+\.svc(?:\.cluster\.local)?$")
+_GRPC_SCHEME = re.compile(r"^(?:dns:(?://[^/]*/)?|ipv4:|ipv6:)")
+_NAMED = ("env", "config", "setting", "name")
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """What a target's authority names: a literal host, or the parts it comes from."""
+
+    host: str | None = None  # lowercased `host` or `host:port`
+    parts: tuple[Part, ...] = ()
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where one alternative, or a whole call, goes."""
+
+    kind: str
+    services: tuple[str, ...] = ()  # set for SERVICE and OWN
+    host: str | None = None  # the literal host[:port], when the target has one
+    missing: Part | None = None  # what left it unresolved, or the part that decided it
+
+
+@dataclass(frozen=True)
+class ServiceCall:
+    """One call's coupling: where it goes and how it is bounded, decided once."""
+
+    fact: CallFact
+    target: Target
+    timeout: str  # BOUNDED, "unknown", or one of PROBLEMS (the rule's config applied)
+    guarded: bool
+    startup: str | None  # where it runs at start-up, in words; None when it does not
+
+    @property
+    def reaches_service(self) -> bool:
+        """True when the call reaches another service (CPL301/302/303/401 apply)."""
+        return self.target.kind == SERVICE
+
+    @property
+    def unresolved(self) -> bool:
+        """True when nothing tells where it goes and no caller of a wrapper chose for it."""
+        return self.target.kind == UNRESOLVED and not self.fact.forwarded
+
+    def describe(self) -> str:
+        """How messages name the target: "service 'orders'", "service 'a' or 'b'"."""
+        names = " or ".join(f"'{s}'" for s in self.target.services)
+        through = f" through '{self.fact.via}'" if self.fact.via else ""
+        return f"service {names}{through}"
+
+    def missing(self) -> str:
+        """What an unresolved call lacks, in words (CPL305)."""
+        part = self.target.missing
+        return part.describe() if part is not None else "a value computed at run time"
+
+
+def service_calls(facts: FileFacts, config: Config, service: str | None) -> list[ServiceCall]:
+    """The coupling of every call of a file of `service`."""
+    startup = {fact.function: fact for fact in facts.startup}
+    found = []
+    for call in facts.calls:
+        target = resolve(call.target, call.client, config, service)
+        found.append(
+            ServiceCall(
+                call,
+                target,
+                timeout_state(call, config),
+                is_guarded(call, config),
+                startup_context(call, startup),
+            )
+        )
+    # A wrapper's own call reaches what its callers reach: its timeout is theirs (CPL302).
+    reached: dict[Span, set[str]] = {}
+    for item in found:
+        if item.fact.wrapped is not None and item.reaches_service:
+            reached.setdefault(item.fact.wrapped, set()).update(item.target.services)
+    return [
+        ServiceCall(
+            c.fact,
+            Target(SERVICE, tuple(sorted(reached[c.fact.span]))),
+            c.timeout,
+            c.guarded,
+            c.startup,
+        )
+        if c.fact.forwarded and c.fact.span in reached
+        else c
+        for c in found
+    ]
+
+
+def timeout_state(call: CallFact, config: Config) -> str:
+    """BOUNDED, "unknown", or the problem CPL302 reports (config applied once, here)."""
+    state = call.timeout
+    if state == "default":
+        report = call.client == "aiohttp" and config.report_aiohttp_default_timeout
+        return "default" if report else BOUNDED
+    if state in ("call", "client"):
+        return BOUNDED
+    return state
+
+
+def startup_context(call: CallFact, startup: dict[str, StartupFact]) -> str | None:
+    """Where a call runs at start-up, in words; None when it does not."""
+    if call.at_import:
+        return "at import time"
+    fact = startup.get(call.scope)
+    if fact is None or any(r.start <= call.span < r.end for r in fact.skip):
+        return None
+    if fact.via:
+        return f"in '{fact.function}', called from {fact.hook}"
+    return f"in {fact.hook}"
+
+
+def resolve(value: Value, client: str, config: Config, service: str | None) -> Target:
+    """Decide where a target value of `client` goes, seen from `service`."""
+    decided = [_alternative(a, client, config, service) for a in value.alternatives]
+    for kind in (SERVICE, OWN, THIRD_PARTY):
+        chosen = [t for t in decided if t.kind == kind]
+        if chosen:
+            services = tuple(sorted({s for t in chosen for s in t.services}))
+            return Target(kind, services, chosen[0].host, chosen[0].missing)
+    missing = next((t.missing for t in decided if t.missing is not None), None)
+    return Target(UNRESOLVED, missing=missing)
+
+
+def _alternative(alt: Alternative, client: str, config: Config, service: str | None) -> Target:
+    point = endpoint(alt, client)
+    if point.host is not None:
+        return _host_target(point.host, config, service)
+    for part in point.parts:
+        if part.kind not in _NAMED:
+            continue
+        owner = service_for_env(config, part.text, exact=part.kind in ("env", "config"))
+        if owner is not None:
+            return Target(OWN if owner == service else SERVICE, (owner,), missing=part)
+        if _ignored(config, part.text.rsplit(".", 1)[-1]):
+            return Target(THIRD_PARTY, missing=part)
+        if part.kind == "env" and part.default:
+            default = endpoint(Value.literal(part.default).alternatives[0], client)
+            if default.host is not None:
+                return _host_target(default.host, config, service)
+    missing = next(iter(point.parts), None)
+    return Target(UNRESOLVED, missing=missing)
+
+
+def _host_target(host: str, config: Config, service: str | None) -> Target:
+    owner = service_for_host(config, host)
+    if owner is not None:
+        return Target(OWN if owner == service else SERVICE, (owner,), host)
+    return Target(THIRD_PARTY, host=host)
+
+
+def endpoint(alt: Alternative, client: str = "") -> Endpoint:
+    """The literal host, or the parts, that the authority of one alternative holds."""
+    parts = alt.parts
+    if not parts:
+        return Endpoint()
+    first = parts[0]
+    if first.kind != "text":
+        return Endpoint(parts=(first,))  # the base URL comes from an env var, a setting...
+    text = first.text
+    if client == "grpc":
+        text = _GRPC_SCHEME.sub("", text)
+    elif "://" in text:
+        text = text.split("://", 1)[1]
+    else:
+        return Endpoint()  # a relative URL: where it goes is not in it
+    authority, sep, _ = _split_authority(text)
+    if not sep and len(parts) > 1:
+        # The authority goes on into the next part: `f"http://{HOST}:8080/x"`.
+        return Endpoint(parts=tuple(p for p in parts[1:2] if p.kind != "text"))
+    authority = authority.rsplit("@", 1)[-1]
+    if not authority:
+        return Endpoint()
+    return Endpoint(host=authority.lower().rstrip("."))
+
+
+def _split_authority(text: str) -> tuple[str, str, str]:
+    match = re.search(r"[/?#]", text)
+    if match is None:
+        return text, "", ""
+    return text[: match.start()], match.group(0), text[match.end() :]
+
+
+def service_for_host(config: Config, host: str) -> str | None:
+    """The service whose `hosts` name this host (or host:port); None if none or ambiguous."""
+    host = host.lower()
+    name, port = _split_port(host)
+    strong: set[str] = set()
+    weak: set[str] = set()
+    for svc in config.services:
+        for entry in svc.hosts:
+            if _ENV_LIKE.match(entry):
+                continue
+            e_name, e_port = _split_port(_host_entry(entry))
+            same_name = name == e_name or (
+                name.startswith(e_name + ".") and _K8S_SUFFIX.match(name[len(e_name) :])
+            )
+            if not same_name:
+                continue
+            if e_port is None or e_port == port:
+                strong.add(svc.name)
+            else:
+                weak.add(svc.name)  # the right host on another port: still that service
+    found = strong or weak
+    return next(iter(found)) if len(found) == 1 else None
+
+
+def service_for_env(config: Config, name: str, exact: bool = True) -> str | None:
+    """The service whose `hosts` list env var `name`; settings names match case-insensitively."""
+    last = name.rsplit(".", 1)[-1]
+    found = set()
+    for svc in config.services:
+        for entry in svc.hosts:
+            if not _ENV_LIKE.match(entry):
+                continue
+            if entry == last or (not exact and entry == last.upper()):
+                found.add(svc.name)
+    return next(iter(found)) if len(found) == 1 else None
+
+
+def is_guarded(call: CallFact, config: Config) -> bool:
+    """True when a library circuit breaker or a `circuit-breakers` name guards `call`."""
+    return call.breaker or any(names_match(g, config.circuit_breakers) for g in call.guards)
+
+
+def names_match(name: str, configured: Iterable[str]) -> bool:
+    """True when dotted `name` is one of `configured`, or ends with one at a dot."""
+    return any(name == c or name.endswith("." + c) for c in configured)
+
+
+def host_needles(config: Config, service: str) -> list[str]:
+    """Prefilter regexes: the literal hosts of the other services (for CPL304)."""
+    hosts = {
+        _split_port(_host_entry(entry))[0]
+        for svc in config.services
+        if svc.name != service
+        for entry in svc.hosts
+        if not _ENV_LIKE.match(entry)
+    }
+    return [rf"(?<![\w.-])(?i:{re.escape(h)})(?![\w-])" for h in sorted(hosts) if h]
+
+
+def _ignored(config: Config, host: str) -> bool:
+    host = host.lower()
+    name, _ = _split_port(host)
+    entries = [_host_entry(e) for e in config.ignore_hosts]
+    return any(
+        host == e or name == e or name.endswith("." + e) or host.endswith("." + e) for e in entries
+    )
+
+
+def _host_entry(entry: str) -> str:
+    # Users may write a URL where a host is meant: `http://orders-api/` is `orders-api`.
+    return _SCHEME.sub("", entry.lower()).split("/", 1)[0]
+
+
+def _split_port(host: str) -> tuple[str, str | None]:
+    if host.startswith("["):  # [ipv6]:port
+        inside, _, rest = host[1:].partition("]")
+        return inside, rest[1:] if rest.startswith(":") and rest[1:].isdigit() else None
+    name, sep, port = host.rpartition(":")
+    if sep and port.isdigit() and name:
+        return name, port
+    return host, None
