@@ -11,6 +11,7 @@ alternative reaching another service makes it a service call.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -63,6 +64,7 @@ class ServiceCall:
     timeout: str  # BOUNDED, "unknown", or one of PROBLEMS (the rule's config applied)
     guarded: bool
     startup: str | None  # where it runs at start-up, in words; None when it does not
+    chosen_by_callers: bool = False  # a wrapper's call whose callers' targets are known
 
     @property
     def reaches_service(self) -> bool:
@@ -71,8 +73,9 @@ class ServiceCall:
 
     @property
     def unresolved(self) -> bool:
-        """True when nothing tells where it goes and no caller of a wrapper chose for it."""
-        return self.target.kind == UNRESOLVED and not self.fact.forwarded
+        """True when nothing tells where it goes: reported once, at the call itself (a
+        wrapper's callers are not, and a wrapper's call is not when a caller resolves)."""
+        return self.target.kind == UNRESOLVED and not self.fact.via and not self.chosen_by_callers
 
     def describe(self) -> str:
         """How messages name the target: "service 'orders'", "service 'a' or 'b'"."""
@@ -103,21 +106,21 @@ def service_calls(facts: FileFacts, config: Config, service: str | None) -> list
         )
     # A wrapper's own call reaches what its callers reach: its timeout is theirs (CPL302).
     reached: dict[Span, set[str]] = {}
+    resolved: set[Span] = set()
     for item in found:
-        if item.fact.wrapped is not None and item.reaches_service:
-            reached.setdefault(item.fact.wrapped, set()).update(item.target.services)
-    return [
-        ServiceCall(
-            c.fact,
-            Target(SERVICE, tuple(sorted(reached[c.fact.span]))),
-            c.timeout,
-            c.guarded,
-            c.startup,
-        )
-        if c.fact.forwarded and c.fact.span in reached
-        else c
-        for c in found
-    ]
+        if item.fact.wrapped is not None and item.target.kind != UNRESOLVED:
+            resolved.add(item.fact.wrapped)
+            if item.reaches_service:
+                reached.setdefault(item.fact.wrapped, set()).update(item.target.services)
+    return [_chosen(c, reached, resolved) if c.fact.forwarded else c for c in found]
+
+
+def _chosen(call: ServiceCall, reached: dict[Span, set[str]], resolved: set[Span]) -> ServiceCall:
+    span = call.fact.span
+    if span in reached:
+        target = Target(SERVICE, tuple(sorted(reached[span])))
+        return dataclasses.replace(call, target=target, chosen_by_callers=True)
+    return dataclasses.replace(call, chosen_by_callers=span in resolved)
 
 
 def timeout_state(call: CallFact, config: Config) -> str:

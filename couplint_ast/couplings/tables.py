@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator
 
 from couplint_ast.config import Config
 from couplint_ast.facts import FileFacts
+from couplint_ast.facts.needles import orm_needle
 from couplint_ast.model import Span
 
 
@@ -37,9 +38,8 @@ TABLE_CONTEXT = (
     r"(?:table|index|view|trigger|rule|policy|function|procedure)\b"
     rf"|with{_GAP}+(?:recursive{_GAP}+)?[\w\"`]+{_GAP}*(?:\([^)]*\){_GAP}*)?as\b"
     r"))"
-    r"|\b(?:read_sql\w*|to_sql|copy_(?:from|to|expert|records)\w*|__tablename__|ForeignKey\w*"
-    r"|foreign_key|db_table|table_name)\b|\bsecondary\s*=|\b[Tt]able\s*\("
-    r"|\btable\s*=\s*(?:True\b|[rbuf]*[\"']|[A-Z_]+\b)"
+    r"|\b(?:read_sql\w*|to_sql|copy_(?:from|to|expert|records)\w*|ForeignKey\w*)\b"
+    rf"|{orm_needle()}"
 )
 
 

@@ -31,7 +31,7 @@ import libcst as cst
 from couplint_ast.facts.arguments import string_dict
 from couplint_ast.facts.context import ModuleContext, dotted_name
 from couplint_ast.facts.evaluate import Evaluator
-from couplint_ast.facts.scopes import Binding, Cls, Point, Ref, Scope, Symbols
+from couplint_ast.facts.scopes import Binding, Cls, Func, Point, Ref, Scope, Symbols
 
 if TYPE_CHECKING:
     from couplint_ast.facts.calls import CallSite
@@ -334,12 +334,11 @@ class ValueResolver:
         if self._constructions is None:
             self._constructions = {}
             for site in self.sites:
-                if not isinstance(site.node.func, (cst.Name, cst.Attribute)):
-                    continue
-                target = self.ev.value(site.node.func, site.scope)
-                if isinstance(target, Cls):
+                built = self._constructed(site.node, site.scope)
+                known = self.symbols.classes.get(built) if built is not None else None
+                if known is not None:
                     entry = (site.node, site.scope, site.point)
-                    self._constructions.setdefault(id(target.node), []).append(entry)
+                    self._constructions.setdefault(id(known[0]), []).append(entry)
         found = self.symbols.classes.get(cls)
         return list(self._constructions.get(id(found[0]), [])) if found else []
 
@@ -356,7 +355,21 @@ class ValueResolver:
         if depth > MAX_DEPTH:
             return None
         if isinstance(node, cst.Call):
-            return _class_scope(self.ev.value(node.func, scope))
+            cls = self._constructed(node, scope)
+            if cls is not None:
+                return cls
+            func = self._function(node.func, scope)  # `Config.from_env()` returns `cls(...)`
+            if func is None or id(node) in self._active:
+                return None
+            self._active.add(id(node))
+            try:
+                returned = {
+                    self._instance_of(r, func.scope, None, depth + 1)
+                    for r in self.symbols.returns.get(func.scope, [])
+                }
+            finally:
+                self._active.discard(id(node))
+            return returned.pop() if len(returned) == 1 else None
         bindings: list[Binding] = []
         if isinstance(node, cst.Name):
             found = self.symbols.lookup(scope, node.value)
@@ -377,6 +390,32 @@ class ValueResolver:
             else:
                 classes.add(None)
         return classes.pop() if len(classes) == 1 else None
+
+    def _function(self, func: cst.BaseExpression, scope: Scope) -> Func | None:
+        """The function of this module `func` names, methods of its classes included."""
+        value = self.ev.value(func, scope)
+        if isinstance(value, Func):
+            return value
+        cls = (
+            _class_scope(self.ev.value(func.value, scope))
+            if isinstance(func, cst.Attribute)
+            else None
+        )
+        if cls is None or not isinstance(func, cst.Attribute):
+            return None
+        for binding in self.symbols.binds.get((cls, func.attr.value), []):
+            if binding.kind == "def" and isinstance(binding.node, cst.FunctionDef):
+                return Func(binding.node, (*cls, func.attr.value))
+        return None
+
+    def _constructed(self, call: cst.Call, scope: Scope) -> Scope | None:
+        """The class of this module that `call` constructs (`Config(...)`, `cls(...)`)."""
+        func = call.func
+        if isinstance(func, cst.Name) and func.value == "cls":
+            return self.symbols.class_of(scope)  # in a classmethod
+        if not isinstance(func, (cst.Name, cst.Attribute)):
+            return None
+        return _class_scope(self.ev.value(func, scope))
 
     def _settings_env(self, cls: Scope, attr: str) -> Value | None:
         """A pydantic `BaseSettings` field reads env var PREFIX + NAME (or its alias)."""

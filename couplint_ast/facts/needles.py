@@ -12,6 +12,29 @@ from collections.abc import Iterable
 
 from couplint_ast.facts.catalog import CLIENT_MODULES
 
+# The ORM collector's catalog (`facts.orm`): Meta keys naming a table, mapping calls.
+META_TABLE_KEYS = ("db_table", "table_name", "table")  # Django, peewee, Tortoise
+META_SCHEMA_KEYS = ("schema", "db_schema")
+# Call name -> the libraries it must come from; "?" also accepts an unresolved receiver
+# (`db.Table`, `db.ForeignKey`: Flask-SQLAlchemy's `db` is an instance, not an import).
+ORM_CALLS: dict[str, tuple[str, ...]] = {
+    "Table": ("sqlalchemy.", "?"),
+    "table": ("sqlalchemy.",),
+    "ForeignKey": ("sqlalchemy.", "sqlmodel.", "?"),
+    "ForeignKeyConstraint": ("sqlalchemy.", "?"),
+    "relationship": ("sqlalchemy.", "?"),
+    "Field": ("sqlmodel.",),
+}
+# Class attributes that map a model onto a table, whatever value they hold.
+ORM_TABLE_ATTRIBUTES = ("__tablename__", *META_TABLE_KEYS)
+
+
+def orm_needle() -> str:
+    """Where an ORM mapping can be: a table attribute assigned, or a mapping call."""
+    attributes = "|".join(re.escape(a) for a in ORM_TABLE_ATTRIBUTES)
+    calls = "|".join(re.escape(c) for c in ORM_CALLS)
+    return rf"\b(?:{attributes})\s*[:=]|\b(?:{calls})\s*\(|\bforeign_key\s*=|\bsecondary\s*="
+
 
 def client_needles() -> list[str]:
     """An import of any client library of the catalog."""

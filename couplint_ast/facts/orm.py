@@ -17,22 +17,12 @@ import libcst as cst
 
 from couplint_ast.facts.context import ModuleContext, dotted_name
 from couplint_ast.facts.literals import call_name, keyword, positional
+from couplint_ast.facts.needles import META_SCHEMA_KEYS, META_TABLE_KEYS
+from couplint_ast.facts.needles import ORM_CALLS as _ORM_CALLS
 from couplint_ast.facts.strings import StringResolver
 from couplint_ast.facts.types import TableMappingFact
 
-META_TABLE_KEYS = ("db_table", "table_name", "table")  # Django, peewee, Tortoise
-META_SCHEMA_KEYS = ("schema", "db_schema")
 _NAME = re.compile(r"^[A-Za-z_][\w$]*(?:\.[A-Za-z_][\w$]*)*$")
-# Call name -> the libraries it must come from; "?" also accepts an unresolved receiver
-# (`db.Table`, `db.ForeignKey`: Flask-SQLAlchemy's `db` is an instance, not an import).
-_ORM_CALLS: dict[str, tuple[str, ...]] = {
-    "Table": ("sqlalchemy.", "?"),
-    "table": ("sqlalchemy.",),
-    "ForeignKey": ("sqlalchemy.", "sqlmodel.", "?"),
-    "ForeignKeyConstraint": ("sqlalchemy.", "?"),
-    "relationship": ("sqlalchemy.", "?"),
-    "Field": ("sqlmodel.",),
-}
 
 
 @dataclass
