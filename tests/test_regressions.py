@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 from textwrap import dedent
 
-from couplint_ast.engine import Linter
+from couplint_ast.engine import Linter, code_selector
 from couplint_ast.rules.base import EXAMPLE_CONFIG, EXAMPLE_PATH
 
 ALEMBIC_PATH = "services/shipping/migrations/versions/0005_backfill.py"
@@ -203,3 +204,47 @@ def test_openers_urlretrieve_send_and_the_ignored_session_timeout() -> None:
         (12, "urllib.request.urlretrieve", "missing"),
         (13, "requests.Session.send", "missing"),
     ]
+
+
+def test_a_meta_table_bound_to_a_lowercase_name_passes_the_prefilter() -> None:
+    # The prefilter accepted only `table = True | "..." | UPPER_CONST`: CPL203 was lost in
+    # flake8 and `check` while the ORM collector resolved any name.
+    source = """
+        from tortoise import fields
+        from tortoise.models import Model
+
+        stock_table = "stock"
+
+
+        class Stock(Model):
+            sku = fields.CharField(max_length=20)
+
+            class Meta:
+                table = stock_table
+    """
+    assert [f for f in lint(source) if f[2] == "CPL203"] == [
+        (12, 8, "CPL203", "ORM model 'Stock' maps table 'stock' owned by service 'inventory'")
+    ]
+
+
+def test_the_graph_honours_report_aiohttp_default_timeout() -> None:
+    # CPL302 reported the call while the audit said it had a timeout: one state now.
+    from couplint_ast.graph import build_graph
+
+    source = dedent(
+        """
+        import aiohttp
+
+        async def order():
+            async with aiohttp.ClientSession() as s:
+                return await s.get("http://orders-api/orders")
+        """
+    )
+    facts = Linter.parse_facts(EXAMPLE_PATH, source)
+    assert facts is not None
+    for strict, timeout in ((False, True), (True, False)):
+        config = dataclasses.replace(EXAMPLE_CONFIG, report_aiohttp_default_timeout=strict)
+        graph = build_graph([("shipping", facts)], config)
+        assert [c.evidence.timeout for c in graph.calls] == [timeout]
+        found = Linter(config, code_selector(("CPL302",))).lint_source(EXAMPLE_PATH, source)
+        assert [d.code for d in found] == ([] if timeout else ["CPL302"])
