@@ -25,7 +25,7 @@ from couplint_ast.facts.catalog import (
 from couplint_ast.facts.clientparts import Args, ClientParts
 from couplint_ast.facts.context import dotted_name
 from couplint_ast.facts.evaluate import Evaluator
-from couplint_ast.facts.flow import ValueResolver
+from couplint_ast.facts.flow import ValueResolver, literal_value
 from couplint_ast.facts.guards import NONE, Guard, Guards
 from couplint_ast.facts.scopes import Func, Obj, Ref, Scope
 from couplint_ast.facts.types import BrokerFact, CallFact, UrlLiteralFact
@@ -56,8 +56,8 @@ def build(collector: CallCollector) -> dict[str, Any]:
     evaluator = Evaluator(collector.symbols)
     values = ValueResolver(ctx, collector.symbols, evaluator, collector.sites)
     literals: dict[int, UrlLiteralFact] = {}
-    for node, scope in collector.literals:
-        value = values.value(node, scope)
+    for node, _scope in collector.literals:
+        value = literal_value(node)
         if any("://" in p.text for p in value.parts() if p.kind == "text"):
             default = id(node) in collector.env_defaults
             literals[id(node)] = UrlLiteralFact(ctx.span(node), value, default=default)

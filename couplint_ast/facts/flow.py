@@ -550,6 +550,22 @@ class ValueResolver:
         return _UNKNOWN
 
 
+def literal_value(node: cst.BaseExpression) -> Value:
+    """A string literal's own text: f-string expressions unknown, names not followed (the
+    host a literal hard-codes must be written in it, CPL304)."""
+    if isinstance(node, cst.SimpleString):
+        raw = node.evaluated_value
+        return Value.literal(raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw)
+    if isinstance(node, cst.ConcatenatedString):
+        return Value.concat([literal_value(node.left), literal_value(node.right)])
+    if isinstance(node, cst.FormattedString):
+        return Value.concat(
+            Value.literal(_unbrace(p.value)) if isinstance(p, cst.FormattedStringText) else _UNKNOWN
+            for p in node.parts
+        )
+    return _UNKNOWN
+
+
 def bind_params(func: cst.FunctionDef, call: cst.Call, method: bool = False) -> Bound:
     """Parameter name -> (the argument a call gives it or its default, given by the call).
 
