@@ -6,6 +6,7 @@ Facts files let an organisation with one repository per service merge them centr
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ from typing import Any
 
 from couplint_ast import __version__
 from couplint_ast.config import Config
+from couplint_ast.couplings.index import WorkspaceIndex
 from couplint_ast.engine import FileResult, Linter, Selector, apply_noqa, run_paths
 from couplint_ast.facts import FACTS_SCHEMA_VERSION, FileFacts
 from couplint_ast.graph import WORKSPACE_RULES, ServiceGraph, build_graph
@@ -68,12 +70,34 @@ def collect(
                 workspace.skipped.append(f"{result.path}: {result.problem}")
             if result.facts is not None and result.service is not None:
                 workspace.files.append((result.service, result.facts))
+        _resolve_across_modules(workspace, linter)
     for path in paths:
         if is_facts_file(path):
             files, skipped = read_facts_file(Path(path))
             workspace.files.extend(files)
             workspace.skipped.extend(skipped)
     return workspace
+
+
+def _resolve_across_modules(workspace: Workspace, linter: Linter) -> None:
+    """Bind what one file cannot know (imported constants, other modules' wrappers) and
+    check again the files whose facts that changes; noqa is honoured as for any file."""
+    index = WorkspaceIndex(workspace.files)
+    resolved = [(service, index.resolve(service, facts)) for service, facts in workspace.files]
+    changed = {
+        new.path: new for (_, old), (_, new) in zip(workspace.files, resolved) if new is not old
+    }
+    workspace.files = resolved
+    if not changed:
+        return
+    results = []
+    for result in workspace.results:
+        facts = changed.get(result.path)
+        if facts is not None and result.service is not None:
+            found = apply_noqa(linter.check(facts, result.service))
+            result = dataclasses.replace(result, diagnostics=tuple(found), facts=facts)
+        results.append(result)
+    workspace.results = results
 
 
 def workspace_diagnostics(

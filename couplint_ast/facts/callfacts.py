@@ -10,6 +10,7 @@ import libcst as cst
 from couplint_ast.facts.brokers import broker_fact
 from couplint_ast.facts.calls import at_import
 from couplint_ast.facts.catalog import (
+    CATALOG_ROOTS,
     CONSTRUCTORS,
     FORWARDERS,
     GRPC_CALL_VARIANTS,
@@ -28,7 +29,7 @@ from couplint_ast.facts.evaluate import Evaluator
 from couplint_ast.facts.flow import ValueResolver, literal_value
 from couplint_ast.facts.guards import NONE, Guard, Guards
 from couplint_ast.facts.scopes import Func, Obj, Ref, Scope
-from couplint_ast.facts.types import BrokerFact, CallFact, UrlLiteralFact
+from couplint_ast.facts.types import BrokerFact, CallFact, ExportFact, ForwardFact, UrlLiteralFact
 from couplint_ast.facts.values import Value
 
 if TYPE_CHECKING:
@@ -61,9 +62,10 @@ def build(collector: CallCollector) -> dict[str, Any]:
         if any("://" in p.text for p in value.parts() if p.kind == "text"):
             default = id(node) in collector.env_defaults
             literals[id(node)] = UrlLiteralFact(ctx.span(node), value, default=default)
-    if not collector.relevant:
-        return {"url_literals": tuple(literals.values())}
     builder = _Builder(collector, evaluator, values)
+    shared = {"exports": exports(collector, values), "forwards": builder.forwards()}
+    if not collector.relevant:
+        return {"url_literals": tuple(literals.values()), **shared}
     calls: list[CallFact] = []
     brokers: list[BrokerFact] = []
     for site in collector.sites:
@@ -84,7 +86,32 @@ def build(collector: CallCollector) -> dict[str, Any]:
         "calls": tuple(calls),
         "brokers": tuple(brokers),
         "url_literals": tuple(sorted(literals.values(), key=lambda f: f.span)),
+        **shared,
     }
+
+
+def exports(collector: CallCollector, values: ValueResolver) -> tuple[ExportFact, ...]:
+    """Module-level names whose values say where something goes (see `ExportFact`)."""
+    found = []
+    for (scope, name), bindings in collector.symbols.binds.items():
+        if scope or not any(b.kind in ("expr", "local") for b in bindings):
+            continue
+        if all(b.kind == "import" for b in bindings):
+            continue  # re-exporting a library name says nothing of an endpoint
+        value = values.value(cst.Name(name), ())
+        if _telling(value):
+            found.append(ExportFact(name, value))
+    return tuple(found)
+
+
+def _telling(value: Value) -> bool:
+    """True for a value that names (part of) an endpoint, not one unknown or a parameter."""
+    for part in value.parts():
+        if part.kind in ("env", "config", "setting", "name"):
+            return True
+        if part.kind == "text" and "://" in part.text:
+            return True
+    return False
 
 
 class _Builder:
@@ -201,8 +228,11 @@ class _Builder:
         if depth >= MAX_WRAPPER_DEPTH or not owner or not _depends_on(fact.target, owner):
             return [fact]
         func = self._function(site.scope)
-        callers = self._callers_of(func) if func is not None else []
-        if func is None or not callers:
+        if func is None:
+            return [fact]
+        fact = dataclasses.replace(fact, params=_param_names(func.node, site.scope, self))
+        callers = self._callers_of(func)
+        if not callers:
             return [fact]
         found = [dataclasses.replace(fact, forwarded=True)]
         method = len(site.scope) >= 2 and site.scope[:-1] in self.collector.symbols.classes
@@ -231,6 +261,34 @@ class _Builder:
             )
             found.extend(self.through_wrappers(derived, caller, depth + 1))
         return found
+
+    def forwards(self) -> tuple[ForwardFact, ...]:
+        """Calls of functions imported from this project whose arguments can choose a target."""
+        found = []
+        for site in self.collector.sites:
+            callee = _project_import(self.collector, site)
+            if callee is None:
+                continue
+            args = []
+            for index, arg in enumerate(a for a in site.node.args if not a.star):
+                value = self.values.value(arg.value, site.scope, site.point)
+                if _telling(value):
+                    key = arg.keyword.value if arg.keyword is not None else str(index)
+                    args.append((key, value))
+            if args:
+                guard = self.guards.of(site.frame)
+                found.append(
+                    ForwardFact(
+                        self.collector.ctx.span(site.node),
+                        callee,
+                        tuple(args),
+                        ".".join(site.scope),
+                        at_import(site.frame),
+                        guard.names,
+                        guard.breaker,
+                    )
+                )
+        return tuple(found)
 
     def _function(self, scope: Scope) -> Func | None:
         """The function whose body `scope` is."""
@@ -292,6 +350,33 @@ class _Builder:
             scope=".".join(site.scope),
             at_import=at_import(site.frame),
         )
+
+
+def _project_import(collector: CallCollector, site: CallSite) -> str | None:
+    """`.http.get_json` when the call's function is a name imported from this project."""
+    func = site.node.func
+    name = dotted_name(func) if isinstance(func, (cst.Name, cst.Attribute)) else None
+    if name is None:
+        return None
+    head, _, rest = name.partition(".")
+    found = collector.symbols.lookup(site.scope, head)
+    if found is None or len(found[1]) != 1:
+        return None
+    binding = found[1][0]
+    if binding.kind == "local" or (
+        binding.kind == "import" and binding.name.split(".", 1)[0] not in CATALOG_ROOTS
+    ):
+        return f"{binding.name}.{rest}" if rest else binding.name
+    return None
+
+
+def _param_names(node: cst.FunctionDef, scope: Scope, builder: _Builder) -> tuple[str, ...]:
+    """Parameter names a caller binds by position (`self` of a method left out)."""
+    params = node.params
+    names = [p.name.value for p in (*params.posonly_params, *params.params)]
+    if len(scope) >= 2 and scope[:-1] in builder.collector.symbols.classes and names:
+        names = names[1:]
+    return tuple(names + [p.name.value for p in params.kwonly_params])
 
 
 def _depends_on(target: Value, owner: str) -> bool:

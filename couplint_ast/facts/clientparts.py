@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -20,7 +19,7 @@ from couplint_ast.facts.evaluate import Evaluator
 from couplint_ast.facts.flow import ValueResolver, join_url
 from couplint_ast.facts.scopes import Obj, Point, Ref, Scope
 from couplint_ast.facts.types import UrlLiteralFact
-from couplint_ast.facts.values import UNKNOWN_PART, Value
+from couplint_ast.facts.values import UNKNOWN_PART, Value, url_path
 
 if TYPE_CHECKING:
     from couplint_ast.facts.calls import CallCollector
@@ -163,23 +162,7 @@ class ClientParts:
 
     def path(self, target: Value | None, client: str) -> str | None:
         """The path part of a URL target (its first alternative), when it has one."""
-        if target is None or not target.alternatives or client in ("grpc", "zeep"):
-            return None
-        parts = target.alternatives[0].parts
-        if not parts:
-            return None
-        first = parts[0]
-        if first.kind == "text" and "://" in first.text:
-            rest = first.text.split("://", 1)[1]
-            start = rest.find("/")
-            if start < 0:
-                return None
-            shown = rest[start:] + "".join(p.shown() for p in parts[1:])
-        elif first.kind == "text":
-            shown = "".join(p.shown() for p in parts)
-        else:
-            shown = "".join(p.shown() for p in parts[1:])
-        return re.split(r"[?#]", shown, maxsplit=1)[0] if shown.startswith("/") else None
+        return url_path(target, client)
 
     def timeout(self, api: Api, obj: Obj | None, args: Args, scope: Scope) -> str:
         """The timeout state of a call (see `CallFact.timeout`)."""

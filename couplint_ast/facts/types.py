@@ -112,6 +112,8 @@ class CallFact:
       "" for a direct call.
     - `forwarded`: the target holds a parameter of the enclosing function that the module's
       own calls of that function bind (their `via` facts say where it goes).
+    - `params`: when the target holds a parameter of the enclosing function, that function's
+      parameter names in order (the workspace binds other modules' calls of it).
     """
 
     span: Span
@@ -129,6 +131,7 @@ class CallFact:
     via: str = ""
     wrapped: Optional[Span] = None  # noqa: UP045 - evaluated at runtime by from_json
     forwarded: bool = False
+    params: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -227,6 +230,36 @@ class RouteFact:
 
 
 @dataclass(frozen=True)
+class ExportFact:
+    """A module-level name other modules can import, and the value it holds: a constant
+    (`ORDERS_URL = os.environ["ORDERS_API_URL"]`) or a settings value. Only names whose value
+    says something about an endpoint (a URL, an env var, a config key, a setting, a name
+    imported from elsewhere) are kept."""
+
+    name: str
+    value: Value
+
+
+@dataclass(frozen=True)
+class ForwardFact:
+    """A call of a function imported from this project's own code (`from .http import
+    get_json`), with the values of the arguments that can choose a target.
+
+    `callee` is the imported dotted name as written (`.http.get_json`, `app.http.get_json`);
+    `args` are (parameter position or keyword, value) pairs. The workspace binds them to the
+    callee's parameters (`facts.types.CallFact.target` holds `param` parts) across modules.
+    """
+
+    span: Span
+    callee: str
+    args: tuple[tuple[str, Value], ...]
+    scope: str = ""
+    at_import: bool = False
+    guards: tuple[str, ...] = ()
+    breaker: bool = False
+
+
+@dataclass(frozen=True)
 class FileFacts:
     """Everything extracted from one file; plain data that survives a JSON round trip."""
 
@@ -241,6 +274,8 @@ class FileFacts:
     table_mappings: tuple[TableMappingFact, ...] = ()
     database_refs: tuple[DatabaseRefFact, ...] = ()
     routes: tuple[RouteFact, ...] = ()
+    exports: tuple[ExportFact, ...] = ()
+    forwards: tuple[ForwardFact, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict (tuples become lists)."""

@@ -12,6 +12,7 @@ text of at most `MAX_TEXT` characters; past a bound the value is unknown, never 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Literal
@@ -169,3 +170,33 @@ def _merge(parts: Iterable[Part]) -> tuple[Part, ...]:
         else:
             out.append(part)
     return tuple(out)
+
+
+def url_path(target: Value | None, client: str) -> str | None:
+    """The path part of a URL target (its first alternative), as users read it."""
+    if target is None or not target.alternatives or client in ("grpc", "zeep"):
+        return None
+    parts = target.alternatives[0].parts
+    if not parts:
+        return None
+    first = parts[0]
+    if first.kind == "text" and "://" in first.text:
+        rest = first.text.split("://", 1)[1]
+        start = rest.find("/")
+        if start < 0:
+            return None
+        shown = rest[start:] + "".join(p.shown() for p in parts[1:])
+    elif first.kind == "text":
+        shown = "".join(p.shown() for p in parts)
+    else:
+        shown = "".join(p.shown() for p in parts[1:])
+    return re.split(r"[?#]", shown, maxsplit=1)[0] if shown.startswith("/") else None
+
+
+def substitute(value: Value, replace: Callable[[Part], Value | None]) -> Value:
+    """`value` with each part for which `replace` gives a value replaced by that value."""
+
+    def fill(alternative: Alternative) -> Value:
+        return Value.concat(replace(p) or Value.of(p) for p in alternative.parts)
+
+    return value.map(fill)

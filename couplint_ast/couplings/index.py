@@ -1,0 +1,176 @@
+"""The workspace index: what one file cannot know, resolved from the other files of a service.
+
+Two things cross modules (the CLI and the server only; flake8 sees one file):
+
+- a name imported from another module of the same service (`from .config import
+  ORDERS_URL`) takes the value that module gives it (its `ExportFact`);
+- a call of a wrapper function defined in another module (`from .http import get_json`,
+  then `get_json(USERS_URL, "/me")`) becomes a call fact at that call site, with the
+  wrapper's parameters bound to its arguments, and the wrapper's own call names the
+  targets its callers reach.
+
+Modules are found by path: `.config` next to the importing file, `orders.config` as a file
+of the same service ending in `orders/config.py` (or `orders/config/__init__.py`). Work is
+bounded: names are followed `MAX_DEPTH` modules deep, and values keep their caps.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+from pathlib import PurePosixPath
+
+from couplint_ast.facts.types import CallFact, FileFacts, ForwardFact
+from couplint_ast.facts.values import Part, Value, substitute, url_path
+
+MAX_DEPTH = 4
+
+
+class WorkspaceIndex:
+    """Exports and wrapper calls of every file, by service and module path."""
+
+    def __init__(self, files: Iterable[tuple[str, FileFacts]]) -> None:
+        self.files: dict[str, list[tuple[PurePosixPath, FileFacts]]] = {}
+        for service, facts in files:
+            self.files.setdefault(service, []).append((PurePosixPath(facts.path), facts))
+
+    def resolve(self, service: str, facts: FileFacts) -> FileFacts:
+        """`facts` with imported names and other modules' wrappers resolved."""
+        here = PurePosixPath(facts.path)
+        calls = [self._named(service, here, call) for call in facts.calls]
+        calls = [self._callers_reach(service, facts, call) for call in calls]
+        for forward in facts.forwards:
+            calls.extend(self._through(service, here, forward))
+        if calls == list(facts.calls):
+            return facts
+        return dataclasses.replace(facts, calls=tuple(calls))
+
+    # -- names imported from another module --------------------------------------------------
+    def _named(self, service: str, here: PurePosixPath, call: CallFact) -> CallFact:
+        target = self.value(service, here, call.target)
+        if target == call.target:
+            return call
+        return dataclasses.replace(call, target=target, path=url_path(target, call.client))
+
+    def value(self, service: str, here: PurePosixPath, value: Value, depth: int = 0) -> Value:
+        """`value` with `name` parts of this project's modules replaced by their values."""
+        if depth >= MAX_DEPTH or not any(p.kind == "name" and p.owner for p in value.parts()):
+            return value
+
+        def replace(part: Part) -> Value | None:
+            if part.kind != "name" or not part.owner:
+                return None
+            found = self._module(service, here, part.owner)
+            if found is None:
+                return None
+            path, facts = found
+            for export in facts.exports:
+                if export.name == part.text:
+                    return self.value(service, path, export.value, depth + 1)
+            return None
+
+        return substitute(value, replace)
+
+    def _module(
+        self, service: str, here: PurePosixPath, module: str
+    ) -> tuple[PurePosixPath, FileFacts] | None:
+        """The file of `service` that `module` (as imported from `here`) is, if one."""
+        level = len(module) - len(module.lstrip("."))
+        names = [n for n in module.lstrip(".").split(".") if n]
+        files = self.files.get(service, [])
+        if level:
+            base = here.parent
+            for _ in range(level - 1):
+                base = base.parent
+            wanted = [base.joinpath(*names)] if names else [base]
+            candidates = [
+                (p, f)
+                for p, f in files
+                if any(p in (w.with_suffix(".py"), w / "__init__.py") for w in wanted)
+            ]
+        else:
+            tail = "/".join(names)
+            candidates = [
+                (p, f)
+                for p, f in files
+                if p.as_posix().endswith((f"/{tail}.py", f"/{tail}/__init__.py"))
+                or p.as_posix() in (f"{tail}.py", f"{tail}/__init__.py")
+            ]
+        return candidates[0] if len(candidates) == 1 else None
+
+    # -- wrappers of other modules ------------------------------------------------------------
+    def _wrapper(
+        self, service: str, here: PurePosixPath, callee: str
+    ) -> tuple[PurePosixPath, FileFacts, str] | None:
+        module, _, function = callee.rpartition(".")
+        if not module:
+            return None
+        found = self._module(service, here, module)
+        if found is not None:
+            return found[0], found[1], function
+        # `from . import http` then `http.get_json(...)`: the module is the last name but one.
+        parent, _, name = module.rpartition(".")
+        found = self._module(service, here, f"{parent}.{name}" if parent else name)
+        return (found[0], found[1], function) if found is not None else None
+
+    def _through(self, service: str, here: PurePosixPath, forward: ForwardFact) -> list[CallFact]:
+        """Call facts at `forward`'s call site for each call its wrapper makes."""
+        found = self._wrapper(service, here, forward.callee)
+        if found is None:
+            return []
+        path, facts, function = found
+        made = []
+        for call in facts.calls:
+            if call.scope != function or call.via or not call.params:
+                continue
+            target = self.value(service, here, _bind(call, forward))
+            target = self.value(service, path, target)
+            made.append(
+                dataclasses.replace(
+                    call,
+                    span=forward.span,
+                    target=target,
+                    path=url_path(target, call.client) if call.client != "grpc" else call.path,
+                    breaker=call.breaker or forward.breaker,
+                    guards=(*forward.guards, *call.guards),
+                    scope=forward.scope,
+                    at_import=forward.at_import,
+                    via=function,
+                    wrapped=None,
+                    forwarded=False,
+                    params=(),
+                )
+            )
+        return made
+
+    def _callers_reach(self, service: str, facts: FileFacts, call: CallFact) -> CallFact:
+        """A wrapper's own call, with the targets its callers in other modules give it."""
+        if not call.params or call.via or not call.scope or "." in call.scope:
+            return call
+        here = PurePosixPath(facts.path)
+        targets = []
+        for path, other in self.files.get(service, []):
+            for forward in other.forwards:
+                found = self._wrapper(service, path, forward.callee)
+                if found is None or found[0] != here or found[2] != call.scope:
+                    continue
+                targets.append(self.value(service, path, _bind(call, forward)))
+        if not targets:
+            return call
+        target = Value.either(targets)
+        return dataclasses.replace(call, target=target, forwarded=True)
+
+
+def _bind(call: CallFact, forward: ForwardFact) -> Value:
+    """The wrapper call's target with its parameters replaced by the call site's arguments."""
+    given = dict(forward.args)
+    for index, name in enumerate(call.params):
+        if str(index) in given and name not in given:
+            given[name] = given[str(index)]
+
+    def replace(part: Part) -> Value | None:
+        if part.kind == "param" and part.owner == call.scope:
+            return given.get(part.text)
+        return None
+
+    return substitute(call.target, replace)

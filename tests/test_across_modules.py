@@ -1,0 +1,106 @@
+"""What one file cannot show: constants and wrappers of other modules, bound by `check`."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from couplint_ast.cli import main
+from tests.helpers import make_repo
+
+CONFIG = """
+[tool.couplint]
+[tool.couplint.services.web]
+paths = ["web"]
+[tool.couplint.services.users]
+paths = ["users"]
+hosts = ["users:5000", "USERS_ADDR"]
+[tool.couplint.services.exercises]
+paths = ["exercises"]
+hosts = ["EXERCISES_ADDR"]
+"""
+
+FILES = {
+    "users/app.py": "",
+    "exercises/app.py": "",
+    "web/app/__init__.py": "",
+    # The constants' names say nothing of the service: only their module does.
+    "web/app/config.py": (
+        "import os\n\nPROFILE_BASE = os.environ['USERS_ADDR']\n"
+        "SCORES = os.getenv('EXERCISES_ADDR')\nTIMEOUT = 2\n"
+    ),
+    "web/app/http.py": (
+        "import requests\n\n\ndef get_json(base_url, path):\n"
+        "    return requests.get(f'{base_url}/{path}').json()\n"
+    ),
+    "web/app/views.py": (
+        "import requests\n\nfrom .config import PROFILE_BASE\nfrom .http import get_json\n"
+        "from app import config\n\n\n"
+        "def profile(user_id):\n    return requests.get(f'{PROFILE_BASE}/users/{user_id}', timeout=2)\n\n\n"
+        "def scores(user_id):\n    return get_json(config.SCORES, f'scores/{user_id}')\n\n\n"
+        "def weather():\n    return get_json('https://api.weather.example', 'today')\n"
+    ),
+}
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    return make_repo(tmp_path, FILES, CONFIG)
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.stdout
+
+
+def test_check_binds_imported_constants_and_other_modules_wrappers(repo: Path) -> None:
+    assert run("check", "--select", "CPL3") == (
+        1,
+        "web/app/http.py:5:12: CPL302 requests.get() has no timeout\n"
+        "web/app/views.py:9:12: CPL301 synchronous call to service 'users' with requests\n"
+        "web/app/views.py:9:12: CPL303 call to service 'users' is not guarded by a circuit"
+        " breaker\n"
+        "web/app/views.py:13:12: CPL301 synchronous call to service 'exercises' through"
+        " 'get_json' with requests\n"
+        "web/app/views.py:13:12: CPL303 call to service 'exercises' through 'get_json' is not"
+        " guarded by a circuit breaker\n",
+    )
+
+
+def test_flake8_sees_one_file_and_says_nothing_it_cannot_know(repo: Path) -> None:
+    found = subprocess.run(
+        [sys.executable, "-m", "flake8", "--select=CPL", "web"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert found.stdout == ""
+
+
+def test_unresolved_names_across_modules_are_cpl305_when_named(repo: Path) -> None:
+    (repo / "web/app/views.py").write_text(
+        "import requests\n\nfrom .missing import SOMEWHERE\n\n\n"
+        "def f():\n    return requests.get(SOMEWHERE, timeout=2)\n"
+    )
+    assert run("check", "--select", "CPL305") == (
+        1,
+        "web/app/http.py:5:12: CPL305 call target is not resolved: parameter 'base_url' of"
+        " 'get_json' (add it to a service's hosts)\n"
+        "web/app/views.py:7:12: CPL305 call target is not resolved: 'SOMEWHERE' of module"
+        " '.missing' (add it to a service's hosts)\n",
+    )
+
+
+def test_the_graph_draws_calls_through_other_modules(repo: Path) -> None:
+    code, out = run("graph", ".", "--format", "mermaid")
+    assert code == 0
+    assert [line.strip() for line in out.splitlines() if "-->" in line] == [
+        'service_web -->|"sync call (1), no breaker"| external_api_weather_example',
+        'service_web -->|"sync call (1), no breaker"| service_exercises',
+        'service_web -->|"sync call (1), no breaker"| service_users',
+    ]
