@@ -40,7 +40,8 @@ FILES = {
     "web/app/views.py": (
         "import requests\n\nfrom .config import PROFILE_BASE\nfrom .http import get_json\n"
         "from app import config\n\n\n"
-        "def profile(user_id):\n    return requests.get(f'{PROFILE_BASE}/users/{user_id}', timeout=2)\n\n\n"
+        "def profile(user_id):\n"
+        "    return requests.get(f'{PROFILE_BASE}/users/{user_id}', timeout=2)\n\n\n"
         "def scores(user_id):\n    return get_json(config.SCORES, f'scores/{user_id}')\n\n\n"
         "def weather():\n    return get_json('https://api.weather.example', 'today')\n"
     ),
