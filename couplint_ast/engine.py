@@ -43,8 +43,8 @@ def code_selector(
     chosen, dropped, named = tuple(select), tuple(ignore), frozenset((*select, *extend))
 
     def enabled(code: str) -> bool:
-        if code in OPT_IN:
-            return code in named and code not in dropped
+        if code in OPT_IN and code not in named:
+            return False
         picked = max((len(p) for p in chosen if code.startswith(p)), default=-1 if chosen else 0)
         picked = len(code) if code in named else picked
         skipped = max((len(p) for p in dropped if code.startswith(p)), default=-1)

@@ -114,3 +114,28 @@ def test_module_entry_point(repo: Path) -> None:
         check=False,
     )
     assert result.returncode == 1 and "CPL102" in result.stdout
+
+
+def test_cpl305_only_when_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    make_repo(
+        tmp_path,
+        {
+            "orders/orders/cart.py": (
+                "import os\nimport requests\n\n"
+                "requests.get(os.environ['CART_URL'] + '/carts', timeout=2)\n"
+            ),
+            "billing/billing/__init__.py": "",
+        },
+    )
+    line = (
+        "orders/orders/cart.py:4:1: CPL305 call target is not resolved: env var 'CART_URL'"
+        " (add it to a service's hosts)\n"
+    )
+    assert run("check")[:2] == (0, "")
+    assert run("check", "--select", "CPL")[:2] == (0, "")
+    assert run("check", "--extend-select", "CPL305")[:2] == (1, line)
+    assert run("check", "--select", "CPL305")[:2] == (1, line)
+    # As in flake8, the longer prefix wins: naming CPL305 beats ignoring CPL3.
+    assert run("check", "--extend-select", "CPL305", "--ignore", "CPL3")[:2] == (1, line)
+    assert run("check", "--extend-select", "CPL305", "--ignore", "CPL305")[:2] == (0, "")

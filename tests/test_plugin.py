@@ -88,3 +88,26 @@ def test_broken_config_is_one_line_and_exit_2(tmp_path: Path) -> None:
 
 def test_version_lists_couplint(tmp_path: Path) -> None:
     assert "couplint: 0.1.0" in flake8(tmp_path, "--version").stdout
+
+
+def test_cpl305_is_enabled_only_by_naming_it(tmp_path: Path) -> None:
+    make_repo(
+        tmp_path,
+        {
+            "orders/orders/cart.py": (
+                "import os\nimport requests\n\n"
+                "requests.get(os.environ['CART_URL'] + '/carts', timeout=2)\n"
+            ),
+            "billing/billing/__init__.py": "",
+        },
+    )
+    unresolved = (
+        "./orders/orders/cart.py:4:1: CPL305 call target is not resolved: env var 'CART_URL'"
+        " (add it to a service's hosts)"
+    )
+    assert flake8(tmp_path, "--select=CPL", "-j1", ".").stdout == ""
+    assert flake8(tmp_path, "-j1", ".").stdout == ""
+    for named in (["--extend-select=CPL305"], ["--select=CPL305"], ["--select=CPL1,CPL305"]):
+        assert flake8(tmp_path, *named, "-j1", ".").stdout.splitlines() == [unresolved]
+    ignored = ["--extend-select=CPL305", "--extend-ignore=CPL305"]
+    assert flake8(tmp_path, *ignored, "-j1", ".").stdout == ""
