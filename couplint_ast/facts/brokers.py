@@ -12,12 +12,12 @@ from couplint_ast.facts.broker_catalog import (
     BROKER_OPS,
     BrokerOp,
 )
+from couplint_ast.facts.callsites import CallSite, at_import
 from couplint_ast.facts.clientparts import Args
 from couplint_ast.facts.scopes import Obj, Scope
 from couplint_ast.facts.types import BrokerFact
 
 if TYPE_CHECKING:
-    from couplint_ast.facts.calls import CallSite
     from couplint_ast.facts.clientparts import ClientParts
 
 
@@ -25,8 +25,6 @@ def broker_fact(
     parts: ClientParts, site: CallSite, callee: tuple[Obj, str] | str | None
 ) -> BrokerFact | None:
     """The BrokerFact of a call site whose callee is a broker operation, else None."""
-    from couplint_ast.facts.calls import at_import
-
     obj: Obj | None = None
     if isinstance(callee, str):
         op = BROKER_CTOR_OPS.get(callee)  # `KafkaConsumer("orders")` consumes already
@@ -39,7 +37,7 @@ def broker_fact(
         return None
     found = _destinations(parts, op, obj, Args(site.node.args), site.scope)
     return BrokerFact(
-        span=parts.collector.ctx.span(site.node),
+        span=parts.records.ctx.span(site.node),
         library=op.library,
         operation=op.operation,
         api=op.label,

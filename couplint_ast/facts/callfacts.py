@@ -1,14 +1,14 @@
-"""The resolving half of the call collector: call sites -> CallFact, BrokerFact, literals."""
+"""The resolving half of the call records: call sites -> CallFact, BrokerFact, literals."""
 
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import libcst as cst
 
 from couplint_ast.facts.brokers import broker_fact
-from couplint_ast.facts.calls import at_import
+from couplint_ast.facts.callsites import CallRecords, CallSite, at_import
 from couplint_ast.facts.catalog import (
     CATALOG_ROOTS,
     CONSTRUCTORS,
@@ -32,9 +32,6 @@ from couplint_ast.facts.scopes import Func, Obj, Ref, Scope
 from couplint_ast.facts.types import BrokerFact, CallFact, ExportFact, ForwardFact, UrlLiteralFact
 from couplint_ast.facts.values import Value
 
-if TYPE_CHECKING:
-    from couplint_ast.facts.calls import CallCollector, CallSite
-
 # Kinds whose constructor takes a host or address: literals there are endpoints (CPL304).
 ADDRESSED = frozenset(
     {
@@ -51,24 +48,24 @@ Callee = tuple[Api, "Obj | None", str]
 MAX_WRAPPER_DEPTH = 3
 
 
-def build(collector: CallCollector) -> dict[str, Any]:
+def build(records: CallRecords) -> dict[str, Any]:
     """Resolve what the traversal recorded into the FileFacts fields."""
-    ctx = collector.ctx
-    evaluator = Evaluator(collector.symbols)
-    values = ValueResolver(ctx, collector.symbols, evaluator, collector.sites)
+    ctx = records.ctx
+    evaluator = Evaluator(records.symbols)
+    values = ValueResolver(ctx, records.symbols, evaluator, records.sites)
     literals: dict[int, UrlLiteralFact] = {}
-    for node, _scope in collector.literals:
+    for node, _scope in records.literals:
         value = literal_value(node)
         if any("://" in p.text for p in value.parts() if p.kind == "text"):
-            default = id(node) in collector.env_defaults
+            default = id(node) in records.env_defaults
             literals[id(node)] = UrlLiteralFact(ctx.span(node), value, default=default)
-    builder = _Builder(collector, evaluator, values)
-    shared = {"exports": exports(collector, values), "forwards": builder.forwards()}
-    if not collector.relevant:
+    builder = _Builder(records, evaluator, values)
+    shared = {"exports": exports(records, values), "forwards": builder.forwards()}
+    if not records.relevant:
         return {"url_literals": tuple(literals.values()), **shared}
     calls: list[CallFact] = []
     brokers: list[BrokerFact] = []
-    for site in collector.sites:
+    for site in records.sites:
         callee = builder.callee_of(site.node.func, site.scope)
         fact = builder.call(site, callee)
         if fact is not None:
@@ -90,10 +87,10 @@ def build(collector: CallCollector) -> dict[str, Any]:
     }
 
 
-def exports(collector: CallCollector, values: ValueResolver) -> tuple[ExportFact, ...]:
+def exports(records: CallRecords, values: ValueResolver) -> tuple[ExportFact, ...]:
     """Module-level names whose values say where something goes (see `ExportFact`)."""
     found = []
-    for (scope, name), bindings in collector.symbols.binds.items():
+    for (scope, name), bindings in records.symbols.binds.items():
         if scope or not any(b.kind in ("expr", "local") for b in bindings):
             continue
         if all(b.kind == "import" for b in bindings):
@@ -115,18 +112,16 @@ def _telling(value: Value) -> bool:
 
 
 class _Builder:
-    def __init__(
-        self, collector: CallCollector, evaluator: Evaluator, values: ValueResolver
-    ) -> None:
-        self.collector = collector
+    def __init__(self, records: CallRecords, evaluator: Evaluator, values: ValueResolver) -> None:
+        self.records = records
         self.ev = evaluator
         self.values = values
-        self.parts = ClientParts(collector, self.ev, values)
-        self.guards = Guards(self.ev, collector.sites)
+        self.parts = ClientParts(records, self.ev, values)
+        self.guards = Guards(self.ev, records.sites)
         self._callers: dict[int, list[CallSite]] | None = None
         self.parts.socket_default = any(
             self.callee_name(site.node.func, site.scope) == SOCKET_DEFAULT
-            for site in collector.sites
+            for site in records.sites
             if (dotted_name(site.node.func) or "").endswith("setdefaulttimeout")
         )
 
@@ -235,7 +230,7 @@ class _Builder:
         if not callers:
             return [fact]
         found = [dataclasses.replace(fact, forwarded=True)]
-        method = len(site.scope) >= 2 and site.scope[:-1] in self.collector.symbols.classes
+        method = len(site.scope) >= 2 and site.scope[:-1] in self.records.symbols.classes
         for caller in callers:
             target = self.values.substitute(
                 fact.target,
@@ -247,7 +242,7 @@ class _Builder:
             guard = self.guards.of(caller.frame)
             derived = dataclasses.replace(
                 fact,
-                span=self.collector.ctx.span(caller.node),
+                span=self.records.ctx.span(caller.node),
                 target=target,
                 path=self.parts.path(target, fact.client) if fact.client != "grpc" else fact.path,
                 breaker=fact.breaker or guard.breaker,
@@ -265,8 +260,8 @@ class _Builder:
     def forwards(self) -> tuple[ForwardFact, ...]:
         """Calls of functions imported from this project whose arguments can choose a target."""
         found = []
-        for site in self.collector.sites:
-            callee = _project_import(self.collector, site)
+        for site in self.records.sites:
+            callee = _project_import(self.records, site)
             if callee is None:
                 continue
             args = []
@@ -279,7 +274,7 @@ class _Builder:
                 guard = self.guards.of(site.frame)
                 found.append(
                     ForwardFact(
-                        self.collector.ctx.span(site.node),
+                        self.records.ctx.span(site.node),
                         callee,
                         tuple(args),
                         ".".join(site.scope),
@@ -294,9 +289,9 @@ class _Builder:
         """The function whose body `scope` is."""
         if not scope:
             return None
-        found = self.collector.symbols.lookup(scope[:-1], scope[-1])
+        found = self.records.symbols.lookup(scope[:-1], scope[-1])
         if found is None and len(scope) >= 2:
-            for binding in self.collector.symbols.binds.get((scope[:-1], scope[-1]), []):
+            for binding in self.records.symbols.binds.get((scope[:-1], scope[-1]), []):
                 if binding.kind == "def" and isinstance(binding.node, cst.FunctionDef):
                     return Func(binding.node, scope)
         for binding in found[1] if found else []:
@@ -308,7 +303,7 @@ class _Builder:
         """The call sites of this module that call `func` (by name or as `self.method`)."""
         if self._callers is None:
             self._callers = {}
-            for site in self.collector.sites:
+            for site in self.records.sites:
                 if not isinstance(site.node.func, (cst.Name, cst.Attribute)):
                     continue
                 value = self.ev.value(site.node.func, site.scope)
@@ -337,7 +332,7 @@ class _Builder:
         if timeout in ("missing", "none", "default") and self._bounded(site, guard):
             timeout = "call"  # a timeout block or `asyncio.wait_for` bounds the call
         return CallFact(
-            span=self.collector.ctx.span(site.node),
+            span=self.records.ctx.span(site.node),
             client=client,
             api=label,
             method=operation or self.parts.verb(api, args, site.scope),
@@ -352,14 +347,14 @@ class _Builder:
         )
 
 
-def _project_import(collector: CallCollector, site: CallSite) -> str | None:
+def _project_import(records: CallRecords, site: CallSite) -> str | None:
     """`.http.get_json` when the call's function is a name imported from this project."""
     func = site.node.func
     name = dotted_name(func) if isinstance(func, (cst.Name, cst.Attribute)) else None
     if name is None:
         return None
     head, _, rest = name.partition(".")
-    found = collector.symbols.lookup(site.scope, head)
+    found = records.symbols.lookup(site.scope, head)
     if found is None or len(found[1]) != 1:
         return None
     binding = found[1][0]
@@ -374,7 +369,7 @@ def _param_names(node: cst.FunctionDef, scope: Scope, builder: _Builder) -> tupl
     """Parameter names a caller binds by position (`self` of a method left out)."""
     params = node.params
     names = [p.name.value for p in (*params.posonly_params, *params.params)]
-    if len(scope) >= 2 and scope[:-1] in builder.collector.symbols.classes and names:
+    if len(scope) >= 2 and scope[:-1] in builder.records.symbols.classes and names:
         names = names[1:]
     return tuple(names + [p.name.value for p in params.kwonly_params])
 

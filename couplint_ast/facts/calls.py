@@ -1,9 +1,9 @@
 """Outbound calls, broker operations and URL literals: what the one traversal records.
 
-The collector only remembers nodes here (bindings, call sites with their enclosing
-functions, `with` and `for` blocks and lambdas, URL-looking literals); `facts()` then
-resolves them once the whole module has been seen (`facts/callfacts.py`, `facts/guards.py`,
-`facts/brokers.py`).
+The collector only remembers nodes here, in a `CallRecords` (bindings, call sites with
+their enclosing functions, `with` and `for` blocks and lambdas, URL-looking literals);
+`facts()` then resolves the records once the whole module has been seen
+(`facts/callfacts.py`, `facts/guards.py`, `facts/brokers.py`).
 """
 
 from __future__ import annotations
@@ -12,43 +12,13 @@ from typing import Any
 
 import libcst as cst
 
+from couplint_ast.facts.callfacts import build
+from couplint_ast.facts.callsites import CallRecords, CallSite, Frame
 from couplint_ast.facts.catalog import CATALOG_ROOTS
 from couplint_ast.facts.context import ModuleContext, dotted_name
-from couplint_ast.facts.scopes import Binding, Point, Scope, Symbols
+from couplint_ast.facts.scopes import Binding, Point, Scope
 
 _STRINGS = (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)
-
-
-class Frame:
-    """A block around a call site: a def body, a lambda body, a `with` or `for` body."""
-
-    __slots__ = ("kind", "node", "parent", "scope")
-
-    def __init__(self, parent: Frame | None, kind: str, node: cst.CSTNode | None, scope: Scope):
-        self.parent = parent
-        self.kind = kind  # "def", "lambda" (node: the call the lambda is an argument of)
-        self.node = node  # "with", "for"
-        self.scope = scope
-
-
-class CallSite:
-    """One call expression, where it is, the blocks around it, and the call it is inside."""
-
-    __slots__ = ("frame", "node", "outer", "point", "scope")
-
-    def __init__(
-        self,
-        node: cst.Call,
-        scope: Scope,
-        frame: Frame | None,
-        outer: cst.Call | None,
-        point: Point | None = None,
-    ) -> None:
-        self.node = node
-        self.scope = scope
-        self.frame = frame
-        self.outer = outer  # `asyncio.wait_for(session.get(url), 5)`
-        self.point = point
 
 
 class CallCollector(cst.BatchableCSTVisitor):
@@ -57,16 +27,16 @@ class CallCollector(cst.BatchableCSTVisitor):
     def __init__(self, ctx: ModuleContext) -> None:
         super().__init__()
         self.ctx = ctx
-        self.symbols = Symbols()
-        self.sites: list[CallSite] = []
-        self.attr_sets: list[tuple[cst.BaseExpression, str, cst.BaseExpression, Scope]] = []
-        self.literals: list[tuple[cst.BaseExpression, Scope]] = []
-        self.relevant = False  # a package of the catalog is imported somewhere
+        self.records = CallRecords(ctx)
+        self.symbols = self.records.symbols
+        self.sites = self.records.sites
+        self.attr_sets = self.records.attr_sets
+        self.literals = self.records.literals
         self._frame: Frame | None = None
         self._open_calls: list[cst.Call] = []
         self._lambda_params: set[int] = set()
         self._prose: set[int] = set()  # docstrings and bare string statements
-        self.env_defaults: set[int] = set()  # `os.getenv("URL", "http://...")`'s default
+        self.env_defaults = self.records.env_defaults
         self._order = 0
         self._blocks: list[int] = []
 
@@ -105,7 +75,7 @@ class CallCollector(cst.BatchableCSTVisitor):
             if name is None:
                 continue
             head = name.split(".", 1)[0]
-            self.relevant = self.relevant or head in CATALOG_ROOTS
+            self.records.relevant = self.records.relevant or head in CATALOG_ROOTS
             if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
                 self._bind(alias.asname.name.value, Binding("import", name=name))
             else:
@@ -117,7 +87,9 @@ class CallCollector(cst.BatchableCSTVisitor):
         module = dotted_name(node.module) if node.module is not None else None
         relative = bool(node.relative) or module is None
         if not relative and module is not None:
-            self.relevant = self.relevant or module.split(".", 1)[0] in CATALOG_ROOTS
+            self.records.relevant = (
+                self.records.relevant or module.split(".", 1)[0] in CATALOG_ROOTS
+            )
         for alias in node.names:
             local = alias.asname.name if alias.asname is not None else alias.name
             name = dotted_name(alias.name)
@@ -315,10 +287,8 @@ class CallCollector(cst.BatchableCSTVisitor):
             self.literals.append((node, self._scope()))
 
     def facts(self) -> dict[str, Any]:
-        """The FileFacts fields this collector fills: calls, brokers, url_literals."""
-        from couplint_ast.facts.callfacts import build  # the resolving half
-
-        return build(self)
+        """The FileFacts fields this collector fills: calls, brokers, url_literals, ..."""
+        return build(self.records)
 
 
 def config_key(node: cst.Subscript) -> str | None:
@@ -354,12 +324,3 @@ def _has_scheme(node: cst.BaseExpression) -> bool:
     if isinstance(node, cst.FormattedString):
         return any(isinstance(p, cst.FormattedStringText) and "://" in p.value for p in node.parts)
     return False
-
-
-def at_import(frame: Frame | None) -> bool:
-    """True when a call in `frame` runs on import: not inside any def or lambda body."""
-    while frame is not None:
-        if frame.kind in ("def", "lambda"):
-            return False
-        frame = frame.parent
-    return True

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from couplint_ast.facts.callsites import CallRecords
 from couplint_ast.facts.catalog import (
     CTOR_TIMEOUT,
     CUSTOMISERS,
@@ -20,9 +20,6 @@ from couplint_ast.facts.flow import ValueResolver, join_url
 from couplint_ast.facts.scopes import Obj, Point, Ref, Scope
 from couplint_ast.facts.types import UrlLiteralFact
 from couplint_ast.facts.values import UNKNOWN_PART, Value, url_path
-
-if TYPE_CHECKING:
-    from couplint_ast.facts.calls import CallCollector
 
 
 class Args:
@@ -67,10 +64,8 @@ class Args:
 class ClientParts:
     """Answers for one module: where a call goes and how its timeout is set."""
 
-    def __init__(
-        self, collector: CallCollector, evaluator: Evaluator, values: ValueResolver
-    ) -> None:
-        self.collector = collector
+    def __init__(self, records: CallRecords, evaluator: Evaluator, values: ValueResolver) -> None:
+        self.records = records
         self.ev = evaluator
         self.values = values
         self.addresses: dict[int, UrlLiteralFact] = {}
@@ -144,11 +139,11 @@ class ClientParts:
         # A bare `host:port` literal is a hard-coded endpoint too (CPL304): remember it.
         literal = node
         if isinstance(node, cst.Name):
-            found = self.collector.symbols.lookup(scope, node.value)
+            found = self.records.symbols.lookup(scope, node.value)
             bindings = found[1] if found else []
             literal = bindings[0].node if len(bindings) == 1 else None  # type: ignore[assignment]
         if isinstance(literal, cst.SimpleString) and isinstance(literal.evaluated_value, str):
-            span = self.collector.ctx.span(literal)
+            span = self.records.ctx.span(literal)
             text = Value.literal(literal.evaluated_value)
             self.addresses[id(literal)] = UrlLiteralFact(span, text, address=True)
         return self.value(node, scope)
@@ -225,10 +220,10 @@ class ClientParts:
         """`s.timeout = x`, `s.mount(...)`, `s.request = ...` done to `obj` anywhere."""
         if self._custom is None:
             self._custom = {}
-            for head, attr, value, scope in self.collector.attr_sets:
+            for head, attr, value, scope in self.records.attr_sets:
                 if attr in CUSTOMISERS:
                     self._customise(head, scope, attr, value)
-            for site in self.collector.sites:
+            for site in self.records.sites:
                 func = site.node.func
                 if isinstance(func, cst.Attribute) and func.attr.value == "mount":
                     self._customise(func.value, site.scope, "mount", site.node)
@@ -246,9 +241,9 @@ class ClientParts:
         if isinstance(expr, cst.Name):
             if expr.value == "None":
                 return True
-            if self.collector.symbols.lookup(scope, expr.value) is not None:
+            if self.records.symbols.lookup(scope, expr.value) is not None:
                 return False
-            nones = self.collector.symbols.none_names
+            nones = self.records.symbols.none_names
             return any((scope[:size], expr.value) in nones for size in range(len(scope) + 1))
         if isinstance(expr, cst.Call):
             kind = self.ev.value(expr.func, scope)

@@ -9,7 +9,7 @@ states it (`CreateModel(options={"db_table": ...})`, `AlterModelTable`).
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import libcst as cst
 
@@ -20,13 +20,26 @@ from couplint_ast.facts.arguments import (
     sets_value,
     string_dict,
 )
-from couplint_ast.facts.context import dotted_name
+from couplint_ast.facts.context import ModuleContext, dotted_name
 from couplint_ast.facts.types import MigrationFact
 
-if TYPE_CHECKING:
-    from couplint_ast.facts.migrations import MigrationCollector
-
 Scope = tuple[str, ...]
+
+
+class MigrationReader(Protocol):
+    """What a Django migration class needs of the collector that found it."""
+
+    ctx: ModuleContext
+
+    def qualified(self, node: cst.BaseExpression) -> str | None:
+        """The qualified name of a call's function, through imports."""
+
+    def text(self, node: cst.BaseExpression | None, scope: Scope) -> str:
+        """The string value of an argument ("" when unknown)."""
+
+    def sql_text(self, node: cst.BaseExpression | None, scope: Scope) -> str | None:
+        """SQL text of an argument, unknown parts as holes."""
+
 
 # Positional parameters of each operation (Django 4-5); a trailing "?" marks an optional one.
 DJANGO_PARAMS: Mapping[str, tuple[str, ...]] = {
@@ -84,7 +97,7 @@ DB_VALUED_FIELDS = frozenset({"AutoField", "BigAutoField", "SmallAutoField", "Ge
 class DjangoMigration:
     """Reads the `operations` list of one Django `Migration` class, in order."""
 
-    def __init__(self, owner: MigrationCollector, node: cst.ClassDef, scope: Scope) -> None:
+    def __init__(self, owner: MigrationReader, node: cst.ClassDef, scope: Scope) -> None:
         self.owner = owner
         self.node = node
         self.scope = (*scope, node.name.value)

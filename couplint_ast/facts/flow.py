@@ -34,7 +34,7 @@ from couplint_ast.facts.evaluate import Evaluator
 from couplint_ast.facts.scopes import Binding, Cls, Func, Point, Ref, Scope, Symbols
 
 if TYPE_CHECKING:
-    from couplint_ast.facts.calls import CallSite
+    from couplint_ast.facts.callsites import CallSite
 from couplint_ast.facts.values import UNKNOWN, UNKNOWN_PART, Alternative, Part, Value
 
 MAX_DEPTH = 100

@@ -27,7 +27,7 @@ from couplint_ast.facts.evaluate import Evaluator
 from couplint_ast.facts.scopes import Func, Obj, Ref, Scope, Value
 
 if TYPE_CHECKING:
-    from couplint_ast.facts.calls import CallSite, Frame
+    from couplint_ast.facts.callsites import CallSite, Frame
 
 _BREAKERS = frozenset({"breaker", "breaker.context"})
 
