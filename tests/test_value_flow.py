@@ -384,3 +384,74 @@ def test_a_thousand_alternatives_are_unknown_not_a_guess() -> None:
     assert calls(code) == [
         "2004:4 CPL305 call target is not resolved: a value computed at run time (add it to a service's hosts)"
     ]
+
+
+# -- found on real code (the trial of this round) ----------------------------------------------
+def test_a_parameter_only_in_the_path_leaves_the_call_where_it_is() -> None:
+    # bookinfo's productpage: the host is fixed inside the function, the callers only
+    # choose the product: the call is reported where it is made.
+    code = """
+        import requests
+
+        def product_details(product_id, headers):
+            url = "http://details:9080/details/" + str(product_id)
+            return requests.get(url, headers=headers, timeout=2)
+
+        def page(product_id):
+            return product_details(product_id, {})
+    """
+    assert calls(code) == [call("details", 6, 11)]
+
+
+def test_a_third_party_default_does_not_hide_an_unlisted_env_var() -> None:
+    code = """
+        import os
+        import requests
+
+        CAST = os.environ.get("CAST_URL") or "http://localhost:8002/api/v1/casts/"
+        MOVIES = os.getenv("MOVIES_URL", "http://localhost:8001")
+        USERS = os.getenv("PROFILE_URL", "http://users:5000")
+
+        def f():
+            requests.get(CAST, timeout=2)
+            requests.get(MOVIES, timeout=2)
+            requests.get(USERS, timeout=2)
+    """
+    assert calls(code) == [
+        "10:4 CPL305 call target is not resolved: env var 'CAST_URL' (add it to a service's hosts)",
+        "11:4 CPL305 call target is not resolved: env var 'MOVIES_URL' (add it to a service's hosts)",
+        call("users", 12, 4),
+    ]
+
+
+def test_an_item_of_a_split_env_var_names_the_env_var() -> None:
+    code = """
+        import os
+        import requests
+
+        def renew():
+            host = os.environ["HOSTNAMES"].split(",")[0]
+            return requests.get(f"https://{host}/.well-known/acme", timeout=2)
+    """
+    assert calls(code) == [
+        "7:11 CPL305 call target is not resolved: env var 'HOSTNAMES' (add it to a service's hosts)"
+    ]
+
+
+def test_paths_of_urls_built_around_an_env_var_keep_their_path() -> None:
+    code = """
+        import os
+        import requests
+
+        H = os.environ["DETAILS_HOSTNAME"]
+
+        def f(user_id):
+            requests.get("http://" + H + ":9080/details/" + str(user_id), timeout=2)
+            requests.get(f"http://{H}/reviews?x=1", timeout=2)
+            requests.get(f"{os.environ['USERS_SERVICE_URL']}/users/{user_id}", timeout=2)
+    """
+    assert [c.path for c in facts(code).calls] == [
+        "/details/{user_id}",
+        "/reviews",
+        "/users/{user_id}",
+    ]

@@ -9,9 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from couplint_ast.config import Config, PackageOwner
-from couplint_ast.couplings.calls import ServiceCall, endpoint, service_calls, service_for_host
+from couplint_ast.couplings.calls import ServiceCall, service_calls, service_for_host
 from couplint_ast.couplings.imports import coupled_imports
 from couplint_ast.facts.types import FileFacts, ImportFact, UrlLiteralFact
+from couplint_ast.facts.values import endpoint
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from couplint_ast.config import Config
 from couplint_ast.facts.types import CallFact, FileFacts, StartupFact
-from couplint_ast.facts.values import Alternative, Part, Value
+from couplint_ast.facts.values import Alternative, Part, Value, endpoint
 from couplint_ast.model import Span
 
 SERVICE = "service"  # another configured service
@@ -33,16 +33,7 @@ PROBLEMS = ("missing", "none", "default")
 _ENV_LIKE = re.compile(r"^[A-Z_][A-Z0-9_]*$")
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://")
 _K8S_SUFFIX = re.compile(r"^\.[a-z0-9-]+\.svc(?:\.cluster\.local)?$")
-_GRPC_SCHEME = re.compile(r"^(?:dns:(?://[^/]*/)?|ipv4:|ipv6:)")
 _NAMED = ("env", "config", "setting", "name")
-
-
-@dataclass(frozen=True)
-class Endpoint:
-    """What a target's authority names: a literal host, or the parts it comes from."""
-
-    host: str | None = None  # lowercased `host` or `host:port`
-    parts: tuple[Part, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -149,13 +140,23 @@ def startup_context(call: CallFact, startup: dict[str, StartupFact]) -> str | No
 def resolve(value: Value, client: str, config: Config, service: str | None) -> Target:
     """Decide where a target value of `client` goes, seen from `service`."""
     decided = [_alternative(a, client, config, service) for a in value.alternatives]
-    for kind in (SERVICE, OWN, THIRD_PARTY):
+    for kind in (SERVICE, OWN):
         chosen = [t for t in decided if t.kind == kind]
         if chosen:
             services = tuple(sorted({s for t in chosen for s in t.services}))
             return Target(kind, services, chosen[0].host, chosen[0].missing)
-    missing = next((t.missing for t in decided if t.missing is not None), None)
+    # `os.environ.get("CART_URL") or "http://localhost:8002"`: the deploy sets the env var,
+    # the literal is a developer's default; where the call goes is what the env var says.
+    named = [t for t in decided if t.kind == UNRESOLVED and _names(t.missing)]
+    third = [t for t in decided if t.kind == THIRD_PARTY]
+    if third and not named:
+        return Target(THIRD_PARTY, host=third[0].host, missing=third[0].missing)
+    missing = next((t.missing for t in named or decided if t.missing is not None), None)
     return Target(UNRESOLVED, missing=missing)
+
+
+def _names(part: Part | None) -> bool:
+    return part is not None and part.kind in _NAMED
 
 
 def _alternative(alt: Alternative, client: str, config: Config, service: str | None) -> Target:
@@ -172,8 +173,10 @@ def _alternative(alt: Alternative, client: str, config: Config, service: str | N
             return Target(THIRD_PARTY, missing=part)
         if part.kind == "env" and part.default:
             default = endpoint(Value.literal(part.default).alternatives[0], client)
-            if default.host is not None:
-                return _host_target(default.host, config, service)
+            decided = _host_target(default.host, config, service) if default.host else None
+            if decided is not None and decided.kind != THIRD_PARTY:
+                return decided  # the default names a service: that is where it goes
+            return Target(UNRESOLVED, missing=part)
     missing = next(iter(point.parts), None)
     return Target(UNRESOLVED, missing=missing)
 
@@ -183,38 +186,6 @@ def _host_target(host: str, config: Config, service: str | None) -> Target:
     if owner is not None:
         return Target(OWN if owner == service else SERVICE, (owner,), host)
     return Target(THIRD_PARTY, host=host)
-
-
-def endpoint(alt: Alternative, client: str = "") -> Endpoint:
-    """The literal host, or the parts, that the authority of one alternative holds."""
-    parts = alt.parts
-    if not parts:
-        return Endpoint()
-    first = parts[0]
-    if first.kind != "text":
-        return Endpoint(parts=(first,))  # the base URL comes from an env var, a setting...
-    text = first.text
-    if client == "grpc":
-        text = _GRPC_SCHEME.sub("", text)
-    elif "://" in text:
-        text = text.split("://", 1)[1]
-    else:
-        return Endpoint()  # a relative URL: where it goes is not in it
-    authority, sep, _ = _split_authority(text)
-    if not sep and len(parts) > 1:
-        # The authority goes on into the next part: `f"http://{HOST}:8080/x"`.
-        return Endpoint(parts=tuple(p for p in parts[1:2] if p.kind != "text"))
-    authority = authority.rsplit("@", 1)[-1]
-    if not authority:
-        return Endpoint()
-    return Endpoint(host=authority.lower().rstrip("."))
-
-
-def _split_authority(text: str) -> tuple[str, str, str]:
-    match = re.search(r"[/?#]", text)
-    if match is None:
-        return text, "", ""
-    return text[: match.start()], match.group(0), text[match.end() :]
 
 
 def service_for_host(config: Config, host: str) -> str | None:

@@ -30,7 +30,7 @@ from couplint_ast.facts.flow import ValueResolver, literal_value
 from couplint_ast.facts.guards import NONE, Guard, Guards
 from couplint_ast.facts.scopes import Func, Obj, Ref, Scope
 from couplint_ast.facts.types import BrokerFact, CallFact, ExportFact, ForwardFact, UrlLiteralFact
-from couplint_ast.facts.values import Value
+from couplint_ast.facts.values import Value, endpoint
 
 # Kinds whose constructor takes a host or address: literals there are endpoints (CPL304).
 ADDRESSED = frozenset(
@@ -220,7 +220,11 @@ class _Builder:
         """`fact`, and one fact at each call site of its enclosing function that binds a
         parameter its target depends on (recursively, a few levels out)."""
         owner = fact.scope
-        if depth >= MAX_WRAPPER_DEPTH or not owner or not _depends_on(fact.target, owner):
+        if (
+            depth >= MAX_WRAPPER_DEPTH
+            or not owner
+            or not _depends_on(fact.target, owner, fact.client)
+        ):
             return [fact]
         func = self._function(site.scope)
         if func is None:
@@ -374,6 +378,11 @@ def _param_names(node: cst.FunctionDef, scope: Scope, builder: _Builder) -> tupl
     return tuple(names + [p.name.value for p in params.kwonly_params])
 
 
-def _depends_on(target: Value, owner: str) -> bool:
-    """True when a parameter of function `owner` is part of `target`."""
-    return any(p.kind == "param" and p.owner == owner for p in target.parts())
+def _depends_on(target: Value, owner: str, client: str) -> bool:
+    """True when a parameter of function `owner` decides where `target` goes: it stands in
+    the URL's host (or is the whole base), not only in its path."""
+    for alternative in target.alternatives:
+        for part in endpoint(alternative, client).parts:
+            if part.kind == "param" and part.owner == owner:
+                return True
+    return False

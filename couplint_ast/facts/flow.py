@@ -452,6 +452,11 @@ class ValueResolver:
         if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
             return _UNKNOWN
         key_node = node.slice[0].slice.value
+        base = node.value
+        if isinstance(key_node, (cst.Integer, cst.UnaryOperation)) and _is_split(base):
+            # `os.environ["HOSTNAMES"].split(",")[0]`: one item of the list the value holds.
+            assert isinstance(base, cst.Call) and isinstance(base.func, cst.Attribute)
+            return self._value(base.func.value, scope, at, depth)
         key = key_node.evaluated_value if isinstance(key_node, cst.SimpleString) else None
         if not isinstance(key, str):
             return _UNKNOWN
@@ -548,6 +553,14 @@ class ValueResolver:
         if qualified is None and func == "str" and len(args) == 1:
             return self._value(args[0].value, scope, at, depth)
         return _UNKNOWN
+
+
+def _is_split(node: cst.BaseExpression) -> bool:
+    return (
+        isinstance(node, cst.Call)
+        and isinstance(node.func, cst.Attribute)
+        and node.func.attr.value in ("split", "rsplit")
+    )
 
 
 def literal_value(node: cst.BaseExpression) -> Value:

@@ -179,18 +179,59 @@ def url_path(target: Value | None, client: str) -> str | None:
     parts = target.alternatives[0].parts
     if not parts:
         return None
+    # Non-text parts stand as NUL while the path is found and its query cut off.
+    full = "".join(p.text if p.kind == "text" else "\0" for p in parts)
     first = parts[0]
     if first.kind == "text" and "://" in first.text:
-        rest = first.text.split("://", 1)[1]
-        start = rest.find("/")
-        if start < 0:
+        after = full.index("://") + 3
+        slash = full.find("/", after)
+        if slash < 0:
             return None
-        shown = rest[start:] + "".join(p.shown() for p in parts[1:])
-    elif first.kind == "text":
-        shown = "".join(p.shown() for p in parts)
+        start = slash
     else:
-        shown = "".join(p.shown() for p in parts[1:])
-    return re.split(r"[?#]", shown, maxsplit=1)[0] if shown.startswith("/") else None
+        start = 0 if first.kind == "text" else 1  # past an env var or setting as the base
+    if not full.startswith("/", start):
+        return None
+    path = re.split(r"[?#]", full[start:], maxsplit=1)[0]
+    shown = iter([p.shown() for p in parts if p.kind != "text"][full[:start].count("\0") :])
+    return re.sub("\0", lambda _: next(shown, "{?}"), path)
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """What a URL's authority names: a literal host, or the parts it comes from."""
+
+    host: str | None = None  # lowercased `host` or `host:port`
+    parts: tuple[Part, ...] = ()
+
+
+_GRPC_SCHEME = re.compile(r"^(?:dns:(?://[^/]*/)?|ipv4:|ipv6:)")
+
+
+def endpoint(alt: Alternative, client: str = "") -> Endpoint:
+    """The literal host, or the parts, that the authority of one alternative holds."""
+    parts = alt.parts
+    if not parts:
+        return Endpoint()
+    first = parts[0]
+    if first.kind != "text":
+        return Endpoint(parts=(first,))  # the base URL comes from an env var, a setting...
+    text = first.text
+    if client == "grpc":
+        text = _GRPC_SCHEME.sub("", text)
+    elif "://" in text:
+        text = text.split("://", 1)[1]
+    else:
+        return Endpoint()  # a relative URL: where it goes is not in it
+    match = re.search(r"[/?#]", text)
+    authority = text[: match.start()] if match else text
+    if match is None and len(parts) > 1:
+        # The authority goes on into the next part: `f"http://{HOST}:8080/x"`.
+        return Endpoint(parts=tuple(p for p in parts[1:2] if p.kind != "text"))
+    authority = authority.rsplit("@", 1)[-1]
+    if not authority:
+        return Endpoint()
+    return Endpoint(host=authority.lower().rstrip("."))
 
 
 def substitute(value: Value, replace: Callable[[Part], Value | None]) -> Value:
