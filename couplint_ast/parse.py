@@ -34,7 +34,7 @@ class Parsed:
     """
 
     module: libcst.Module
-    import_spans: tuple[tuple[int, int], ...]
+    import_spans: tuple[tuple[int, int], ...] | None  # None: libcst computes them
 
 
 def parse(text: str, tree: ast.AST | None = None) -> Parsed | None:
@@ -42,7 +42,12 @@ def parse(text: str, tree: ast.AST | None = None) -> Parsed | None:
     if tree is None:
         tree = _python_tree(text)
         if tree is None:
-            return None
+            if not _newer_syntax_candidate(text):
+                return None
+            # Valid for a newer Python (PEP 701 f-strings on 3.11): libcst reads it, and
+            # computes the import positions itself.
+            module = _libcst_module(text)
+            return Parsed(module, None) if module is not None else None
     module = _libcst_module(text)
     if module is None:
         return None
@@ -51,7 +56,7 @@ def parse(text: str, tree: ast.AST | None = None) -> Parsed | None:
 
 def parse_module(text: str, python_accepts: bool = False) -> libcst.Module | None:
     """The libcst tree of `text`, or None when it is not valid Python (flake8 says E999)."""
-    if not python_accepts and _python_tree(text) is None:
+    if not python_accepts and _python_tree(text) is None and not _newer_syntax_candidate(text):
         return None
     return _libcst_module(text)
 
@@ -65,6 +70,27 @@ def _python_tree(text: str) -> ast.AST | None:
             return ast.parse(text)
     except (SyntaxError, RecursionError, MemoryError, ValueError):
         return None
+
+
+# Bounds under which libcst's native parser is safe on text this CPython rejects: it only
+# crashes far past them (thousands of nested brackets, or of operators on one line).
+_SAFE_DEPTH = 100
+_SAFE_LINE = 10_000
+_SAFE_SIZE = 2_000_000
+
+
+def _newer_syntax_candidate(text: str) -> bool:
+    """True when text this CPython rejects may be newer Python that libcst safely reads."""
+    if len(text) > _SAFE_SIZE or any(len(line) > _SAFE_LINE for line in text.splitlines()):
+        return False
+    depth = deepest = 0
+    for char in text:  # brackets inside strings only make this more cautious
+        if char in "([{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in ")]}":
+            depth = max(depth - 1, 0)
+    return deepest < _SAFE_DEPTH
 
 
 def _libcst_module(text: str) -> libcst.Module | None:

@@ -248,3 +248,15 @@ def test_the_graph_honours_report_aiohttp_default_timeout() -> None:
         assert [c.evidence.timeout for c in graph.calls] == [timeout]
         found = Linter(config, code_selector(("CPL302",))).lint_source(EXAMPLE_PATH, source)
         assert [d.code for d in found] == ([] if timeout else ["CPL302"])
+
+
+def test_newer_syntax_is_read_whatever_python_runs_couplint() -> None:
+    # Mailu's fetchmail.py: PEP 701 f-strings (Python 3.12) were "does not parse" on 3.11,
+    # because CPython's own parser vets the text before libcst reads it.
+    source = (
+        "import os\nimport requests\n\n"
+        'requests.get(f"{os.environ["ORDERS_API_URL"]}/orders", timeout=2)\n'
+    )
+    assert [(line, code) for line, _, code, _ in lint(source)] == [(4, "CPL301"), (4, "CPL303")]
+    # Text that no Python accepts is still no Python.
+    assert lint("import requests\nrequests.get('http://orders-api/x'\n") == []
