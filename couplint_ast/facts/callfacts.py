@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
 
 import libcst as cst
 
@@ -29,7 +28,14 @@ from couplint_ast.facts.evaluate import Evaluator
 from couplint_ast.facts.flow import ValueResolver, literal_value
 from couplint_ast.facts.guards import NONE, Guard, Guards
 from couplint_ast.facts.scopes import Func, Obj, Ref, Scope
-from couplint_ast.facts.types import BrokerFact, CallFact, ExportFact, ForwardFact, UrlLiteralFact
+from couplint_ast.facts.types import (
+    BrokerFact,
+    CallFact,
+    ExportFact,
+    FactFields,
+    ForwardFact,
+    UrlLiteralFact,
+)
 from couplint_ast.facts.values import Value, endpoint
 
 # Kinds whose constructor takes a host or address: literals there are endpoints (CPL304).
@@ -48,7 +54,7 @@ Callee = tuple[Api, "Obj | None", str]
 MAX_WRAPPER_DEPTH = 3
 
 
-def build(records: CallRecords) -> dict[str, Any]:
+def build(records: CallRecords) -> FactFields:
     """Resolve what the traversal recorded into the FileFacts fields."""
     ctx = records.ctx
     evaluator = Evaluator(records.symbols)
@@ -60,9 +66,13 @@ def build(records: CallRecords) -> dict[str, Any]:
             default = id(node) in records.env_defaults
             literals[id(node)] = UrlLiteralFact(ctx.span(node), value, default=default)
     builder = _Builder(records, evaluator, values)
-    shared = {"exports": exports(records, values), "forwards": builder.forwards()}
+    shared_exports, forwards = exports(records, values), builder.forwards()
     if not records.relevant:
-        return {"url_literals": tuple(literals.values()), **shared}
+        return {
+            "url_literals": tuple(literals.values()),
+            "exports": shared_exports,
+            "forwards": forwards,
+        }
     calls: list[CallFact] = []
     brokers: list[BrokerFact] = []
     for site in records.sites:
@@ -83,7 +93,8 @@ def build(records: CallRecords) -> dict[str, Any]:
         "calls": tuple(calls),
         "brokers": tuple(brokers),
         "url_literals": tuple(sorted(literals.values(), key=lambda f: f.span)),
-        **shared,
+        "exports": shared_exports,
+        "forwards": forwards,
     }
 
 

@@ -8,24 +8,23 @@ their enclosing functions, `with` and `for` blocks and lambdas, URL-looking lite
 
 from __future__ import annotations
 
-from typing import Any
-
 import libcst as cst
 
 from couplint_ast.facts.callfacts import build
 from couplint_ast.facts.callsites import CallRecords, CallSite, Frame
 from couplint_ast.facts.catalog import CATALOG_ROOTS
-from couplint_ast.facts.context import ModuleContext, dotted_name
+from couplint_ast.facts.context import FactCollector, ModuleContext, dotted_name
 from couplint_ast.facts.scopes import Binding, Point, Scope
+from couplint_ast.facts.types import FactFields
 
 _STRINGS = (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)
 
 
-class CallCollector(cst.BatchableCSTVisitor):
+class CallCollector(FactCollector):
     """Records what CallFact, BrokerFact and UrlLiteralFact need, in the shared traversal."""
 
     def __init__(self, ctx: ModuleContext) -> None:
-        super().__init__()
+        super().__init__(ctx)
         self.ctx = ctx
         self.records = CallRecords(ctx)
         self.symbols = self.records.symbols
@@ -286,7 +285,7 @@ class CallCollector(cst.BatchableCSTVisitor):
         if record and _has_scheme(node):
             self.literals.append((node, self._scope()))
 
-    def facts(self) -> dict[str, Any]:
+    def facts(self) -> FactFields:
         """The FileFacts fields this collector fills: calls, brokers, url_literals, ..."""
         return build(self.records)
 

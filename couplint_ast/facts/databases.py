@@ -11,7 +11,6 @@ argument adds nothing more.
 from __future__ import annotations
 
 import re
-from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import libcst as cst
@@ -20,7 +19,7 @@ from couplint_ast.facts.context import ModuleContext, dotted_name
 from couplint_ast.facts.flow import ENV_READERS
 from couplint_ast.facts.literals import SiteCollector, keyword, names_in, positional
 from couplint_ast.facts.strings import StringResolver
-from couplint_ast.facts.types import DatabaseRefFact
+from couplint_ast.facts.types import DatabaseRefFact, FactFields
 
 # Qualified connection functions -> the position of their DSN (or, for peewee's classes,
 # database name) argument; None when they take keywords only.
@@ -109,7 +108,7 @@ class DatabaseCollector(SiteCollector):
                         kind = "database" if key.evaluated_value == "NAME" else "host"
                         self.settings.append((item.value, kind, tuple(self.ctx.scope)))
 
-    def facts(self) -> dict[str, Any]:
+    def facts(self) -> FactFields:
         """The `database_refs` field of FileFacts."""
         resolver = StringResolver(self.ctx)
         found: list[DatabaseRefFact] = []

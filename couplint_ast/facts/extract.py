@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import libcst as cst
 from libcst.metadata import MetadataWrapper
 
 from couplint_ast.facts.calls import CallCollector
-from couplint_ast.facts.context import ModuleContext
+from couplint_ast.facts.context import FactCollector, ModuleContext
 from couplint_ast.facts.databases import DatabaseCollector
 from couplint_ast.facts.imports import ImportCollector
 from couplint_ast.facts.migrations import MigrationCollector
@@ -17,11 +15,11 @@ from couplint_ast.facts.routes import RouteCollector
 from couplint_ast.facts.sql import SqlCollector
 from couplint_ast.facts.startup import StartupCollector
 from couplint_ast.facts.strings import AssignmentCollector
-from couplint_ast.facts.types import FileFacts
+from couplint_ast.facts.types import FactFields, FileFacts
 
 # AssignmentCollector comes first: it keeps `ctx.scope`, which the others read while
 # visiting. Facts are built after the traversal, when the alias table is complete.
-COLLECTORS: tuple[Any, ...] = (
+COLLECTORS: tuple[type[FactCollector], ...] = (
     AssignmentCollector,
     ImportCollector,
     MigrationCollector,
@@ -47,31 +45,7 @@ def extract_facts(
     ctx.import_spans = import_spans
     collectors = [collector(ctx) for collector in COLLECTORS]
     wrapper.visit_batched(collectors)
-    fields: dict[str, Any] = {}
+    fields: FactFields = {}
     for collector in collectors:
         fields.update(collector.facts())
     return FileFacts(path=path, **fields)
-
-
-def _visitor_names(cls: type[cst.BatchableCSTVisitor]) -> tuple[str, ...]:
-    # libcst finds a visitor's methods with inspect.getmembers on every instance, which
-    # cost 18% of couplint's time in flake8; the names never change per class.
-    names = _VISITOR_NAMES.get(cls)
-    if names is None:
-        names = _VISITOR_NAMES[cls] = tuple(
-            name
-            for name in dir(cls)
-            if name.startswith(("visit_", "leave_"))
-            and callable(getattr(cls, name))
-            and not getattr(getattr(cls, name), "_is_no_op", False)
-        )
-    return names
-
-
-def _cached_visitors(self: cst.BatchableCSTVisitor) -> dict[str, Any]:
-    return {name: getattr(self, name) for name in _visitor_names(type(self))}
-
-
-_VISITOR_NAMES: dict[type[cst.BatchableCSTVisitor], tuple[str, ...]] = {}
-for _collector in COLLECTORS:
-    _collector.get_visitors = _cached_visitors

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import libcst as cst
 
-from couplint_ast.facts.context import ModuleContext, dotted_name
-from couplint_ast.facts.types import ImportFact
+from couplint_ast.facts.context import FactCollector, ModuleContext, dotted_name
+from couplint_ast.facts.types import FactFields, ImportFact
 from couplint_ast.model import Span
 
 
-class ImportCollector(cst.BatchableCSTVisitor):
+class ImportCollector(FactCollector):
     """Records `import` and `from ... import` anywhere (functions, try/except included)."""
 
     def __init__(self, ctx: ModuleContext) -> None:
-        super().__init__()
+        super().__init__(ctx)
         self.ctx = ctx
         self.found: list[tuple[cst.CSTNode, str, int]] = []
 
@@ -49,7 +47,7 @@ class ImportCollector(cst.BatchableCSTVisitor):
                 if isinstance(local, cst.Name):
                     self.ctx.bind(local.value, full)
 
-    def facts(self) -> dict[str, Any]:
+    def facts(self) -> FactFields:
         """The FileFacts fields this collector fills."""
         statements = list(dict.fromkeys(node for node, _, _ in self.found))
         spans = self.ctx.import_spans

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
 
 import libcst as cst
 
-from couplint_ast.facts.context import ModuleContext, dotted_name
+from couplint_ast.facts.context import FactCollector, ModuleContext, dotted_name
+from couplint_ast.facts.types import FactFields
 
 # Calls whose string arguments are messages for people, whatever the receiver.
 PROSE_CALLS = frozenset(
@@ -128,11 +128,11 @@ def keyword(node: cst.Call, *names: str) -> cst.BaseExpression | None:
     return None
 
 
-class SiteCollector(cst.BatchableCSTVisitor):
+class SiteCollector(FactCollector):
     """Collects every call and every string `Site`, skipping prose contexts."""
 
     def __init__(self, ctx: ModuleContext) -> None:
-        super().__init__()
+        super().__init__(ctx)
         self.ctx = ctx
         self.sites: list[Site] = []
         self.calls: list[tuple[cst.Call, tuple[str, ...]]] = []
@@ -200,7 +200,7 @@ class SiteCollector(cst.BatchableCSTVisitor):
             return False
         return name in PROSE_CALLS or name.endswith(("Error", "Exception", "Warning"))
 
-    def facts(self) -> dict[str, Any]:
+    def facts(self) -> FactFields:
         """Subclasses return their fields; the sites alone fill none."""
         return {}
 

@@ -23,10 +23,10 @@ from typing import Any
 import libcst as cst
 
 from couplint_ast.facts.arguments import bind_arguments, last_name, literal, sets_value
-from couplint_ast.facts.context import ModuleContext, dotted_name
+from couplint_ast.facts.context import FactCollector, ModuleContext, dotted_name
 from couplint_ast.facts.django_migrations import DJANGO_MIGRATION, DjangoMigration
 from couplint_ast.facts.strings import StringResolver
-from couplint_ast.facts.types import MigrationFact
+from couplint_ast.facts.types import FactFields, MigrationFact
 
 Scope = tuple[str, ...]
 Batch = tuple[str, cst.Call]
@@ -79,11 +79,11 @@ ALEMBIC_KINDS: Mapping[str, str] = {
 _MARKER = re.compile("[\ue000-\uf8ff]")
 
 
-class MigrationCollector(cst.BatchableCSTVisitor):
+class MigrationCollector(FactCollector):
     """Records candidate calls, batch contexts, local call edges and Migration classes."""
 
     def __init__(self, ctx: ModuleContext) -> None:
-        super().__init__()
+        super().__init__(ctx)
         self.ctx = ctx
         self.strings = StringResolver(ctx)
         self.calls: list[tuple[cst.Call, Scope, tuple[Batch, ...]]] = []
@@ -122,7 +122,7 @@ class MigrationCollector(cst.BatchableCSTVisitor):
         if isinstance(node.func, (cst.Name, cst.Attribute)):
             self.calls.append((node, scope, tuple(self.batches) if self.batches else ()))
 
-    def facts(self) -> dict[str, Any]:
+    def facts(self) -> FactFields:
         """The FileFacts fields this collector fills."""
         found: list[MigrationFact] = []
         if any(q == "alembic" or q.startswith("alembic.") for q in self.ctx.bindings.values()):

@@ -11,16 +11,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
 
 import libcst as cst
 
-from couplint_ast.facts.context import ModuleContext, dotted_name
+from couplint_ast.facts.context import FactCollector, ModuleContext, dotted_name
 from couplint_ast.facts.literals import call_name, keyword, positional
 from couplint_ast.facts.needles import META_SCHEMA_KEYS, META_TABLE_KEYS
 from couplint_ast.facts.needles import ORM_CALLS as _ORM_CALLS
 from couplint_ast.facts.strings import StringResolver
-from couplint_ast.facts.types import TableMappingFact
+from couplint_ast.facts.types import FactFields, TableMappingFact
 
 _NAME = re.compile(r"^[A-Za-z_][\w$]*(?:\.[A-Za-z_][\w$]*)*$")
 
@@ -35,11 +34,11 @@ class _Frame:
     assigns: dict[str, tuple[cst.CSTNode, cst.BaseExpression]] = field(default_factory=dict)
 
 
-class OrmCollector(cst.BatchableCSTVisitor):
+class OrmCollector(FactCollector):
     """Model classes and mapping calls -> `TableMappingFact`s."""
 
     def __init__(self, ctx: ModuleContext) -> None:
-        super().__init__()
+        super().__init__(ctx)
         self.ctx = ctx
         self.stack: list[_Frame | None] = []  # None for a function between classes
         self.models: list[_Frame] = []
@@ -77,7 +76,7 @@ class OrmCollector(cst.BatchableCSTVisitor):
         if call_name(node) in _ORM_CALLS:
             self.calls.append((node, tuple(self.ctx.scope)))
 
-    def facts(self) -> dict[str, Any]:
+    def facts(self) -> FactFields:
         """The `table_mappings` field of FileFacts."""
         resolver = StringResolver(self.ctx)
         found: list[TableMappingFact] = []

@@ -6,12 +6,10 @@ A -> B -> C is only reported when the endpoint A calls is the one that calls C.
 
 from __future__ import annotations
 
-from typing import Any
-
 import libcst as cst
 
-from couplint_ast.facts.context import ModuleContext
-from couplint_ast.facts.types import RouteFact
+from couplint_ast.facts.context import FactCollector, ModuleContext
+from couplint_ast.facts.types import FactFields, RouteFact
 
 # Decorator attribute -> HTTP method ("" = from `methods=`, default GET).
 _METHODS = {
@@ -25,11 +23,11 @@ _METHODS = {
 }
 
 
-class RouteCollector(cst.BatchableCSTVisitor):
+class RouteCollector(FactCollector):
     """Records `@app.get("/path")`-style route decorators on functions."""
 
     def __init__(self, ctx: ModuleContext) -> None:
-        super().__init__()
+        super().__init__(ctx)
         self.ctx = ctx
         self.found: list[tuple[cst.CSTNode, str, str, str]] = []
 
@@ -52,7 +50,7 @@ class RouteCollector(cst.BatchableCSTVisitor):
             for method in _METHODS[kind].split() or _declared_methods(call):
                 self.found.append((decorator, method, path, function))
 
-    def facts(self) -> dict[str, Any]:
+    def facts(self) -> FactFields:
         """The FileFacts fields this collector fills."""
         return {
             "routes": tuple(

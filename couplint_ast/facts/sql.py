@@ -11,14 +11,13 @@ counts only when it is unmistakably a complete statement (see `_unmistakable`).
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import libcst as cst
 
 from couplint_ast.facts.context import dotted_name
 from couplint_ast.facts.literals import SiteCollector, call_name, keyword, names_in, positional
 from couplint_ast.facts.strings import HOLE, StringResolver
-from couplint_ast.facts.types import SqlFact
+from couplint_ast.facts.types import FactFields, SqlFact
 from couplint_ast.model import Span
 from couplint_ast.sqltables import SqlAccess, looks_like_sql, sql_access
 
@@ -77,7 +76,7 @@ _STRONG_SQL_SIGN = re.compile(r"[*=]|%\(|%s|\$\d|:\w")
 class SqlCollector(SiteCollector):
     """Runner calls and bare SQL strings -> `SqlFact`s (positions only for what is found)."""
 
-    def facts(self) -> dict[str, Any]:
+    def facts(self) -> FactFields:
         """The `sql` field of FileFacts."""
         resolver = StringResolver(self.ctx)
         found: list[SqlFact] = []

@@ -21,15 +21,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
 
 import libcst as cst
 from libcst.metadata import PositionProvider
 
-from couplint_ast.facts.context import ModuleContext, dotted_name
+from couplint_ast.facts.context import FactCollector, ModuleContext, dotted_name
 from couplint_ast.facts.literals import call_name
 from couplint_ast.facts.strings import StringResolver
-from couplint_ast.facts.types import Region, StartupFact
+from couplint_ast.facts.types import FactFields, Region, StartupFact
 from couplint_ast.model import Span
 
 Scope = tuple[str, ...]
@@ -80,11 +79,11 @@ class _Hook:
     cut: bool
 
 
-class StartupCollector(cst.BatchableCSTVisitor):
+class StartupCollector(FactCollector):
     """Records defs, hook registrations, calls by name, lambdas and first yields."""
 
     def __init__(self, ctx: ModuleContext) -> None:
-        super().__init__()
+        super().__init__(ctx)
         self.ctx = ctx
         self.strings = StringResolver(ctx)
         self.kinds: list[str] = []  # "class" or "def", parallel to ctx.scope
@@ -199,7 +198,7 @@ class StartupCollector(cst.BatchableCSTVisitor):
 
     # -- after the visit -------------------------------------------------------------------
 
-    def facts(self) -> dict[str, Any]:
+    def facts(self) -> FactFields:
         """The FileFacts fields this collector fills."""
         roots = list(self._roots())
         if not roots:

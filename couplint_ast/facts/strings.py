@@ -14,13 +14,13 @@ afterwards, on demand, with a depth limit so `A = B; B = A` or 10,000 nested `+`
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import urljoin
 
 import libcst as cst
 
-from couplint_ast.facts.context import ModuleContext, dotted_name
+from couplint_ast.facts.context import FactCollector, ModuleContext, dotted_name
 from couplint_ast.facts.flow import ENV_READERS, format_pieces, percent_pieces
+from couplint_ast.facts.types import FactFields
 
 # An unknown part of a string, in SQL text read by `sqltables` (which keeps it apart).
 HOLE = "\ue000"
@@ -29,14 +29,14 @@ MAX_LENGTH = 2_000_000
 _AMBIGUOUS = object()
 
 
-class AssignmentCollector(cst.BatchableCSTVisitor):
+class AssignmentCollector(FactCollector):
     """Keeps `ctx.scope` (enclosing class/def names) and records `NAME = expr` per scope.
 
     Must run first in the batch so that other collectors see the scope of each node.
     """
 
     def __init__(self, ctx: ModuleContext) -> None:
-        super().__init__()
+        super().__init__(ctx)
         self.ctx = ctx
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
@@ -73,7 +73,7 @@ class AssignmentCollector(cst.BatchableCSTVisitor):
         known = self.ctx.assignments
         known[key] = value if key not in known and value is not None else _AMBIGUOUS
 
-    def facts(self) -> dict[str, Any]:
+    def facts(self) -> FactFields:
         """This collector fills no fields; it serves the others."""
         return {}
 

@@ -6,7 +6,7 @@ import dataclasses
 import types
 import typing
 from dataclasses import dataclass
-from typing import Any, Optional, TypeVar
+from typing import Any, Optional, TypedDict, TypeVar
 
 from couplint_ast.facts.values import Value
 from couplint_ast.model import Span
@@ -315,3 +315,20 @@ def _decode_value(hint: Any, value: Any) -> Any:
     if hint in (str, int, bool, float) and not isinstance(value, hint):
         raise TypeError(f"expected {hint.__name__}, got {type(value).__name__}")
     return value
+
+
+class FactFields(TypedDict, total=False):
+    """The FileFacts fields one collector fills (`facts.context.FactCollector.facts`)."""
+
+    imports: tuple[ImportFact, ...]
+    migrations: tuple[MigrationFact, ...]
+    startup: tuple[StartupFact, ...]
+    calls: tuple[CallFact, ...]
+    brokers: tuple[BrokerFact, ...]
+    url_literals: tuple[UrlLiteralFact, ...]
+    sql: tuple[SqlFact, ...]
+    table_mappings: tuple[TableMappingFact, ...]
+    database_refs: tuple[DatabaseRefFact, ...]
+    routes: tuple[RouteFact, ...]
+    exports: tuple[ExportFact, ...]
+    forwards: tuple[ForwardFact, ...]
