@@ -15,20 +15,23 @@ import dataclasses
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Literal
 
 from couplint_ast.config import Config
 from couplint_ast.facts.types import CallFact, FileFacts, StartupFact
 from couplint_ast.facts.values import Alternative, Part, Value, endpoint
 from couplint_ast.model import Span
 
-SERVICE = "service"  # another configured service
-OWN = "own"  # the file's own service: not coupling
-THIRD_PARTY = "third-party"  # a literal host no service claims, or an `ignore-hosts` entry
-UNRESOLVED = "unresolved"  # not knowable statically (a parameter, an unconfigured env var)
+TargetKind = Literal["service", "own", "third-party", "unresolved"]
+SERVICE: TargetKind = "service"  # another configured service
+OWN: TargetKind = "own"  # the file's own service: not coupling
+THIRD_PARTY: TargetKind = "third-party"  # a host no service claims, or in `ignore-hosts`
+UNRESOLVED: TargetKind = "unresolved"  # not knowable statically (a parameter, an env var)
 
-# Timeout states of CallFact that bound the call.
-BOUNDED = "bounded"
-PROBLEMS = ("missing", "none", "default")
+# A call's timeout under the config: bounded, unknown, or what CPL302 reports.
+Timeout = Literal["bounded", "unknown", "missing", "none", "default"]
+BOUNDED: Timeout = "bounded"
+PROBLEMS: tuple[Timeout, ...] = ("missing", "none", "default")
 
 _ENV_LIKE = re.compile(r"^[A-Z_][A-Z0-9_]*$")
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://")
@@ -40,7 +43,7 @@ _NAMED = ("env", "config", "setting", "name")
 class Target:
     """Where one alternative, or a whole call, goes."""
 
-    kind: str
+    kind: TargetKind
     services: tuple[str, ...] = ()  # set for SERVICE and OWN
     host: str | None = None  # the literal host[:port], when the target has one
     missing: Part | None = None  # what left it unresolved, or the part that decided it
@@ -52,7 +55,7 @@ class ServiceCall:
 
     fact: CallFact
     target: Target
-    timeout: str  # BOUNDED, "unknown", or one of PROBLEMS (the rule's config applied)
+    timeout: Timeout  # the config applied
     guarded: bool
     startup: str | None  # where it runs at start-up, in words; None when it does not
     chosen_by_callers: bool = False  # a wrapper's call whose callers' targets are known
@@ -114,7 +117,7 @@ def _chosen(call: ServiceCall, reached: dict[Span, set[str]], resolved: set[Span
     return dataclasses.replace(call, chosen_by_callers=span in resolved)
 
 
-def timeout_state(call: CallFact, config: Config) -> str:
+def timeout_state(call: CallFact, config: Config) -> Timeout:
     """BOUNDED, "unknown", or the problem CPL302 reports (config applied once, here)."""
     state = call.timeout
     if state == "default":
@@ -122,7 +125,7 @@ def timeout_state(call: CallFact, config: Config) -> str:
         return "default" if report else BOUNDED
     if state in ("call", "client"):
         return BOUNDED
-    return state
+    return "unknown" if state == "unknown" else "none" if state == "none" else "missing"
 
 
 def startup_context(call: CallFact, startup: dict[str, StartupFact]) -> str | None:

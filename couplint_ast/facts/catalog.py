@@ -7,6 +7,7 @@ name is the qualified name an import gives it (`requests.get`, `httpx.AsyncClien
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 
 @dataclass(frozen=True)
@@ -19,13 +20,13 @@ class Api:
     verb_arg: int = -1  # positional index of the HTTP verb (`request(method, url)`)
     url_arg: int = 0  # positional index of the URL; -1: the client alone gives the target
     timeout_arg: int = -1  # positional index of the timeout; -1: keyword only
-    default: str = "missing"  # the timeout state when none is given: "missing" or "default"
+    default: Literal["missing", "default"] = "missing"  # the timeout state when none is given
 
 
 _VERBS = ("get", "options", "head", "post", "put", "patch", "delete")
 
 
-def _verbs(client: str, prefix: str, default: str) -> dict[str, Api]:
+def _verbs(client: str, prefix: str, default: Literal["missing", "default"]) -> dict[str, Api]:
     apis = {v: Api(client, f"{prefix}.{v}", verb=v.upper(), default=default) for v in _VERBS}
     apis["request"] = Api(client, f"{prefix}.request", verb_arg=0, url_arg=1, default=default)
     return apis

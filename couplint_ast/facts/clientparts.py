@@ -18,7 +18,7 @@ from couplint_ast.facts.catalog import (
 from couplint_ast.facts.evaluate import Evaluator
 from couplint_ast.facts.flow import ValueResolver, join_url
 from couplint_ast.facts.scopes import Obj, Point, Ref, Scope
-from couplint_ast.facts.types import UrlLiteralFact
+from couplint_ast.facts.types import TimeoutState, UrlLiteralFact
 from couplint_ast.facts.values import UNKNOWN_PART, Value, url_path
 
 
@@ -159,7 +159,7 @@ class ClientParts:
         """The path part of a URL target (its first alternative), when it has one."""
         return url_path(target, client)
 
-    def timeout(self, api: Api, obj: Obj | None, args: Args, scope: Scope) -> str:
+    def timeout(self, api: Api, obj: Obj | None, args: Args, scope: Scope) -> TimeoutState:
         """The timeout state of a call (see `CallFact.timeout`)."""
         expr = args.get(api.timeout_arg, "timeout")
         if expr is not None:
@@ -169,7 +169,7 @@ class ClientParts:
         state = self.client_timeout(obj) if obj is not None else None
         return state or api.default
 
-    def client_timeout(self, obj: Obj) -> str | None:
+    def client_timeout(self, obj: Obj) -> TimeoutState | None:
         """The timeout a client object gives its calls; None when it sets none."""
         if obj.kind == "grpc.Stub":
             channel = obj.parent  # an interceptor may set deadlines
@@ -203,7 +203,7 @@ class ClientParts:
             return "none" if self.disabled(expr, obj.scope) else "client"
         return "unknown" if args.kwstar else None
 
-    def _zeep_timeout(self, args: Args, scope: Scope) -> str | None:
+    def _zeep_timeout(self, args: Args, scope: Scope) -> TimeoutState | None:
         transport = args.get(-1, "transport")
         if transport is None:
             return "unknown" if args.kwstar else None

@@ -6,7 +6,7 @@ import dataclasses
 import types
 import typing
 from dataclasses import dataclass
-from typing import Any, Optional, TypedDict, TypeVar
+from typing import Any, Literal, Optional, TypedDict, TypeVar
 
 from couplint_ast.facts.values import Value
 from couplint_ast.model import Span
@@ -14,6 +14,11 @@ from couplint_ast.model import Span
 FACTS_SCHEMA_VERSION = 2
 
 T = TypeVar("T")
+
+# How a call's timeout is set (see `CallFact.timeout`).
+TimeoutState = Literal["call", "client", "default", "missing", "none", "unknown"]
+# What a broker operation does.
+BrokerOperation = Literal["publish", "consume", "request"]
 
 
 @dataclass(frozen=True)
@@ -122,7 +127,7 @@ class CallFact:
     method: str
     target: Value
     path: Optional[str]  # noqa: UP045 - evaluated at runtime by from_json
-    timeout: str
+    timeout: TimeoutState
     breaker: bool = False
     retry: bool = False
     guards: tuple[str, ...] = ()
