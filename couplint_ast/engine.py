@@ -80,11 +80,13 @@ class Linter:
         enabled: Selector = select_all,
         prefilter: bool = True,
         collect: bool = False,
+        forwards: bool = True,
     ) -> None:
         self.config = config
         self.rules = [rule() for rule in ALL_RULES if enabled(rule.code)]
         self.use_prefilter = prefilter
         self.collect = collect
+        self.forwards = forwards  # with `collect`: calls of other modules' functions too
         self._prefilters: dict[str, Prefilter] = {}
 
     def service_of(self, path: str) -> str | None:
@@ -102,7 +104,7 @@ class Linter:
         """
         if not self.is_candidate(text, service):
             return None
-        return self.parse_facts(path, text, tree)
+        return self.parse_facts(path, text, tree, self.collect, self.forwards)
 
     def is_candidate(self, text: str, service: str | None) -> bool:
         """False when the prefilter shows no rule can fire on this text."""
@@ -111,14 +113,23 @@ class Linter:
         return self._prefilter(service).could_matter(text)
 
     @staticmethod
-    def parse_facts(path: str, text: str, tree: ast.AST | None = None) -> FileFacts | None:
-        """Parse once and extract every fact; None when the text is not valid Python."""
+    def parse_facts(
+        path: str,
+        text: str,
+        tree: ast.AST | None = None,
+        workspace: bool = True,
+        forwards: bool = True,
+    ) -> FileFacts | None:
+        """Parse once and extract every fact; None when the text is not valid Python.
+
+        Without `workspace` the facts only the workspace index reads are left out.
+        """
         parsed = parse(text, tree)
         if parsed is None:
             return None
         from couplint_ast.facts.extract import extract_facts  # libcst, only when parsing
 
-        return extract_facts(parsed.module, path, parsed.import_spans)
+        return extract_facts(parsed.module, path, parsed.import_spans, workspace, forwards)
 
     def lint_source(self, path: str, text: str, tree: ast.AST | None = None) -> list[Diagnostic]:
         """The diagnostics of one file's text, as the flake8 plugin reports them."""
@@ -144,7 +155,7 @@ class Linter:
             return FileResult(display, service, problem=str(exc))
         if not self.is_candidate(text, service):
             return FileResult(display, service)
-        facts = self.parse_facts(display, text)
+        facts = self.parse_facts(display, text, None, self.collect, self.forwards)
         if facts is None:
             return FileResult(display, service, problem=PARSE_PROBLEM)
         lines = text.splitlines()

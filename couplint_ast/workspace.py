@@ -15,11 +15,12 @@ from typing import Any
 
 from couplint_ast import __version__
 from couplint_ast.config import Config
-from couplint_ast.couplings.index import WorkspaceIndex
+from couplint_ast.couplings.index import Needs, WorkspaceIndex
 from couplint_ast.engine import FileResult, Linter, Selector, apply_noqa, run_paths
 from couplint_ast.facts import FACTS_SCHEMA_VERSION, FileFacts
 from couplint_ast.graph import WORKSPACE_RULES, ServiceGraph, build_graph
 from couplint_ast.model import Diagnostic
+from couplint_ast.source import SourceError, read_source
 
 FACTS_KEY = "couplint-facts"
 
@@ -63,13 +64,17 @@ def collect(
     workspace = Workspace()
     sources = [p for p in paths if not is_facts_file(p)]
     if sources:
-        linter = Linter(config, enabled, collect=True)
+        # Calls of other modules' functions are read in the second round, where needed.
+        linter = Linter(config, enabled, collect=True, forwards=False)
         workspace.results = run_paths(sources, linter, jobs, progress)
         for result in workspace.results:
             if result.problem is not None:
                 workspace.skipped.append(f"{result.path}: {result.problem}")
             if result.facts is not None and result.service is not None:
                 workspace.files.append((result.service, result.facts))
+        _parse_what_the_index_needs(
+            workspace, Linter(config, enabled, prefilter=False, collect=True)
+        )
         _resolve_across_modules(workspace, linter)
     for path in paths:
         if is_facts_file(path):
@@ -77,6 +82,38 @@ def collect(
             workspace.files.extend(files)
             workspace.skipped.extend(skipped)
     return workspace
+
+
+# Rounds of parsing what calls need from other modules (a constant that names another).
+NEEDS_ROUNDS = 2
+
+
+def _parse_what_the_index_needs(workspace: Workspace, linter: Linter) -> None:
+    """Parse the files the prefilter let pass that a call needs (see `Needs`)."""
+    done: set[str] = set()
+    for _ in range(NEEDS_ROUNDS):
+        needs = Needs(workspace.files)
+        if not needs:
+            return
+        again_facts: dict[str, tuple[str, FileFacts]] = {}
+        for i, result in enumerate(workspace.results):
+            if result.path in done or result.problem is not None or result.service is None:
+                continue
+            try:
+                text = read_source(result.path)
+            except SourceError:
+                continue
+            if not needs.wants(result.service, result.path, text):
+                continue
+            done.add(result.path)
+            again = linter.analyse_file(Path(result.path), result.path)
+            workspace.results[i] = again
+            if again.facts is not None:
+                again_facts[result.path] = (result.service, again.facts)
+        if not again_facts:
+            return
+        kept = [(s, f) for s, f in workspace.files if f.path not in again_facts]
+        workspace.files = [*kept, *again_facts.values()]
 
 
 def _resolve_across_modules(workspace: Workspace, linter: Linter) -> None:

@@ -105,3 +105,26 @@ def test_the_graph_draws_calls_through_other_modules(repo: Path) -> None:
         'service_web -->|"sync call (1), no breaker"| service_exercises',
         'service_web -->|"sync call (1), no breaker"| service_users',
     ]
+
+
+def test_django_settings_come_from_the_services_settings_module(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    make_repo(
+        tmp_path,
+        {
+            "users/app.py": "",
+            "exercises/app.py": "",
+            "web/shop/settings.py": "import os\n\nPROFILES = os.environ.get('USERS_ADDR')\n",
+            "web/shop/views.py": (
+                "import requests\nfrom django.conf import settings\n\n\n"
+                "def me():\n    return requests.get(settings.PROFILES + '/me', timeout=2)\n"
+            ),
+        },
+        CONFIG,
+    )
+    assert run("check", "--select", "CPL301") == (
+        1,
+        "web/shop/views.py:6:12: CPL301 synchronous call to service 'users' with requests\n",
+    )

@@ -8,6 +8,7 @@ import textwrap
 
 import pytest
 
+from couplint_ast import testing
 from couplint_ast.config import Config
 from couplint_ast.engine import Linter, code_selector
 from couplint_ast.facts import FileFacts
@@ -21,14 +22,7 @@ Found = tuple[int, int, str, str]
 
 def lint(code: str, config: Config = EXAMPLE_CONFIG, prefix: str = "CPL3") -> list[Found]:
     """(line, col, code, message) of every CPL3 diagnostic, prefilter on and off agreeing."""
-    source = textwrap.dedent(code)
-    results = []
-    for prefilter in (True, False):
-        linter = Linter(config, code_selector((prefix,)), prefilter=prefilter)
-        found = linter.lint_source(EXAMPLE_PATH, source)
-        results.append([(d.line, d.col, d.code, d.message) for d in found])
-    assert results[0] == results[1], "the prefilter cost a finding"
-    return results[0]
+    return testing.lint(code, (prefix,), config)
 
 
 def facts(code: str) -> FileFacts:

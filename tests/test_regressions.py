@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from textwrap import dedent
 
+from couplint_ast import testing
 from couplint_ast.engine import Linter, code_selector
 from couplint_ast.rules.base import EXAMPLE_CONFIG, EXAMPLE_PATH
 
@@ -16,13 +17,7 @@ Found = tuple[int, int, str, str]
 
 def lint(source: str, path: str = EXAMPLE_PATH) -> list[Found]:
     """(line, col, code, message) of every rule; the prefilter must not change the answer."""
-    found = []
-    for prefilter in (True, False):
-        linter = Linter(EXAMPLE_CONFIG, prefilter=prefilter)
-        text = dedent(source)
-        found.append([(d.line, d.col, d.code, d.message) for d in linter.lint_source(path, text)])
-    assert found[0] == found[1]
-    return found[0]
+    return testing.lint(source, ("CPL",), EXAMPLE_CONFIG, path)
 
 
 def test_sentence_case_prose_with_a_comma_is_not_sql() -> None:

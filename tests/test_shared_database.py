@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from couplint_ast import testing
 from couplint_ast.engine import Linter
 from couplint_ast.facts import FileFacts
 from couplint_ast.rules.base import EXAMPLE_CONFIG, EXAMPLE_PATH
@@ -21,13 +22,7 @@ OWN = '"SELECT qty FROM shipments WHERE id = %s"'
 
 def lint(source: str, select: str = "CPL2") -> list[Finding]:
     """Findings of `source`; the prefilter must never change them."""
-    runs = []
-    for prefilter in (True, False):
-        linter = Linter(EXAMPLE_CONFIG, lambda code: code.startswith(select), prefilter=prefilter)
-        found = linter.lint_source(EXAMPLE_PATH, source)
-        runs.append([(d.line, d.col, d.code, d.message) for d in found])
-    assert runs[0] == runs[1], "the prefilter changed the findings"
-    return runs[0]
+    return testing.lint(source, (select,))
 
 
 def at(source: str, needle: str, nth: int = 0) -> tuple[int, int]:

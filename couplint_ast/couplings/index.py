@@ -3,7 +3,9 @@
 Two things cross modules (the CLI and the server only; flake8 sees one file):
 
 - a name imported from another module of the same service (`from .config import
-  ORDERS_URL`) takes the value that module gives it (its `ExportFact`);
+  ORDERS_URL`) takes the value that module gives it (its `ExportFact`), and a Django
+  `settings.X` the value of `X` in the service's settings module (`settings.py`, or a
+  module of a `settings/` package, when they agree);
 - a call of a wrapper function defined in another module (`from .http import get_json`,
   then `get_json(USERS_URL, "/me")`) becomes a call fact at that call site, with the
   wrapper's parameters bound to its arguments, and the wrapper's own call names the
@@ -17,6 +19,7 @@ bounded: names are followed `MAX_DEPTH` modules deep, and values keep their caps
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Iterable
 from pathlib import PurePosixPath
 
@@ -54,10 +57,13 @@ class WorkspaceIndex:
 
     def value(self, service: str, here: PurePosixPath, value: Value, depth: int = 0) -> Value:
         """`value` with `name` parts of this project's modules replaced by their values."""
-        if depth >= MAX_DEPTH or not any(p.kind == "name" and p.owner for p in value.parts()):
+        wanted = any((p.kind == "name" and p.owner) or p.kind == "setting" for p in value.parts())
+        if depth >= MAX_DEPTH or not wanted:
             return value
 
         def replace(part: Part) -> Value | None:
+            if part.kind == "setting":
+                return self._setting(service, part.text, depth)
             if part.kind != "name" or not part.owner:
                 return None
             found = self._module(service, here, part.owner)
@@ -70,6 +76,20 @@ class WorkspaceIndex:
             return None
 
         return substitute(value, replace)
+
+    def _setting(self, service: str, name: str, depth: int) -> Value | None:
+        """`settings.NAME`: the value a settings module of the service gives NAME, if one."""
+        found = [
+            (path, export.value)
+            for path, facts in self.files.get(service, [])
+            if path.name == "settings.py" or "settings" in path.parent.parts
+            for export in facts.exports
+            if export.name == name
+        ]
+        if len({value for _, value in found}) != 1:
+            return None  # none, or several settings modules that disagree
+        path, value = found[0]
+        return self.value(service, path, value, depth + 1)
 
     def _module(
         self, service: str, here: PurePosixPath, module: str
@@ -159,6 +179,69 @@ class WorkspaceIndex:
             return call
         target = Value.either(targets)
         return dataclasses.replace(call, target=target, forwarded=True)
+
+
+class Needs:
+    """Which files the index still needs, that the prefilter let pass unparsed: modules
+    whose names calls use, settings modules, and files that may call a wrapper.
+
+    `couplint check` parses them in a second round, so that what crosses modules costs
+    only where a call needs it (the prefilter stays as tight as flake8's).
+    """
+
+    def __init__(self, files: Iterable[tuple[str, FileFacts]]) -> None:
+        self.modules: dict[str, set[tuple[PurePosixPath, str]]] = {}
+        self.settings: set[str] = set()
+        self.functions: dict[str, set[str]] = {}
+        for service, facts in files:
+            here = PurePosixPath(facts.path)
+            for call in facts.calls:
+                for part in call.target.parts():
+                    if part.kind == "name" and part.owner:
+                        self.modules.setdefault(service, set()).add((here, part.owner))
+                    elif part.kind == "setting":
+                        self.settings.add(service)
+                if call.params and call.scope and "." not in call.scope and not call.via:
+                    self.functions.setdefault(service, set()).add(call.scope)
+        self._words = {
+            service: re.compile(rf"\b(?:{'|'.join(map(re.escape, sorted(names)))})\s*\(")
+            for service, names in self.functions.items()
+        }
+
+    def __bool__(self) -> bool:
+        return bool(self.modules or self.settings or self.functions)
+
+    def wants(self, service: str, path: str, text: str) -> bool:
+        """True when the file at `path` of `service` may hold what a call needs."""
+        where = PurePosixPath(path)
+        if service in self.settings and (
+            where.name == "settings.py" or "settings" in where.parent.parts
+        ):
+            return True
+        for here, module in self.modules.get(service, ()):
+            if _is_module(where, here, module):
+                return True
+        words = self._words.get(service)
+        return words is not None and words.search(text) is not None
+
+
+def _is_module(where: PurePosixPath, here: PurePosixPath, module: str) -> bool:
+    """True when `where` is the file `module` names, imported from `here` (or its parent
+    package: `from app import config` names `app/config.py`)."""
+    level = len(module) - len(module.lstrip("."))
+    names = [n for n in module.lstrip(".").split(".") if n]
+    if level:
+        base = here.parent
+        for _ in range(level - 1):
+            base = base.parent
+        wanted = base.joinpath(*names) if names else base
+        return where in (wanted.with_suffix(".py"), wanted / "__init__.py")
+    tail = "/".join(names)
+    text = where.as_posix()
+    return text.endswith((f"/{tail}.py", f"/{tail}/__init__.py")) or text in (
+        f"{tail}.py",
+        f"{tail}/__init__.py",
+    )
 
 
 def _bind(call: CallFact, forward: ForwardFact) -> Value:

@@ -66,7 +66,8 @@ def build(records: CallRecords) -> FactFields:
             default = id(node) in records.env_defaults
             literals[id(node)] = UrlLiteralFact(ctx.span(node), value, default=default)
     builder = _Builder(records, evaluator, values)
-    shared_exports, forwards = exports(records, values), builder.forwards()
+    shared_exports = exports(records, values) if ctx.workspace else ()
+    forwards = builder.forwards() if ctx.forwards else ()
     if not records.relevant:
         return {
             "url_literals": tuple(literals.values()),
@@ -112,10 +113,10 @@ def exports(records: CallRecords, values: ValueResolver) -> tuple[ExportFact, ..
     return tuple(found)
 
 
-def _telling(value: Value) -> bool:
+def _telling(value: Value, settings: bool = True) -> bool:
     """True for a value that names (part of) an endpoint, not one unknown or a parameter."""
     for part in value.parts():
-        if part.kind in ("env", "config", "setting", "name"):
+        if part.kind in ("env", "config", "name") or (settings and part.kind == "setting"):
             return True
         if part.kind == "text" and "://" in part.text:
             return True
@@ -282,7 +283,9 @@ class _Builder:
             args = []
             for index, arg in enumerate(a for a in site.node.args if not a.star):
                 value = self.values.value(arg.value, site.scope, site.point)
-                if _telling(value):
+                # Settings are read where they are used (the index finds their module);
+                # leaving them out keeps positions uncomputed in most framework files.
+                if _telling(value, settings=False):
                     key = arg.keyword.value if arg.keyword is not None else str(index)
                     args.append((key, value))
             if args:

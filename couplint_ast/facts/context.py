@@ -38,6 +38,9 @@ class ModuleContext:
         # collector, AssignmentCollector), and every `name = value` seen, keyed by scope.
         self.scope: list[str] = []
         self.assignments: dict[tuple[tuple[str, ...], str], object] = {}
+        # False when only this file's own findings are wanted (flake8): no workspace facts.
+        self.workspace = True
+        self.forwards = True  # calls of other modules' functions (`ForwardFact`)
         # Positions of the import statements in source order, when the parser had them.
         self.import_spans: tuple[tuple[int, int], ...] | None = None
         self._positions: Mapping[cst.CSTNode, CodeRange] | None = None

@@ -33,16 +33,25 @@ COLLECTORS: tuple[type[FactCollector], ...] = (
 
 
 def extract_facts(
-    module: cst.Module, path: str, import_spans: tuple[tuple[int, int], ...] | None = None
+    module: cst.Module,
+    path: str,
+    import_spans: tuple[tuple[int, int], ...] | None = None,
+    workspace: bool = True,
+    forwards: bool = True,
 ) -> FileFacts:
     """All facts of one file, from one traversal; positions only for what was found.
 
     `import_spans` (from `parse.parse`) gives the import statements' positions for free;
-    without them they are computed by libcst like every other position.
+    without them they are computed by libcst like every other position. Without
+    `workspace` (flake8, which sees one file), the facts only the workspace index reads
+    (`exports`, `forwards`) are not computed; without `forwards`, calls of other modules'
+    functions are not (their positions cost a code-generation pass of the file).
     """
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     ctx = ModuleContext(wrapper)
     ctx.import_spans = import_spans
+    ctx.workspace = workspace
+    ctx.forwards = workspace and forwards
     collectors = [collector(ctx) for collector in COLLECTORS]
     wrapper.visit_batched(collectors)
     fields: FactFields = {}

@@ -167,8 +167,5 @@ def graph_needles() -> list[str]:
     libraries = {name.split(".")[0] for name in BROKER_CONSTRUCTORS}
     libraries |= {factory.split(".")[0] for factory, _ in BROKER_FACTORIES}
     needles = [r"@[\w.]+\.(?:get|post|put|patch|delete|route|api_route)\("]
-    # What the workspace index binds across modules: config modules that read env vars or
-    # settings, and modules that import this project's own code (wrappers, constants).
-    needles += [r"\benviron\b|\bgetenv\s*\(|\.config\[|BaseSettings", r"^[ \t]*from[ \t]+\."]
     broker = import_needle(libraries)
     return [*needles, broker] if broker else needles
