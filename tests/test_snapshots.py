@@ -7,6 +7,7 @@ fixtures/shop/AUDIT.md is the committed audit and graph; regenerate it with
 from __future__ import annotations
 
 import os
+import shlex
 from pathlib import Path
 
 import pytest
@@ -79,3 +80,14 @@ def test_readme_shows_the_real_audit_and_graph(shop: Path) -> None:
     if os.environ.get("COUPLINT_UPDATE_AUDIT"):
         readme.write_text(updated)
     assert text == updated
+
+
+def test_readme_opening_example_is_real_output(monkeypatch: pytest.MonkeyPatch) -> None:
+    root = Path(__file__).resolve().parent.parent
+    readme = (root / "README.md").read_text()
+    block = readme.split("```console\n", 1)[1].split("```", 1)[0]
+    command, *expected = block.splitlines()
+    assert command.startswith("$ couplint ")
+    monkeypatch.chdir(root)
+    result = CliRunner().invoke(main, shlex.split(command[len("$ couplint ") :]))
+    assert result.stdout.splitlines() == expected
