@@ -510,3 +510,13 @@ def test_facts_are_recorded_with_phase_and_survive_json() -> None:
         ("drop_column", "downgrade", "t", "c", None, False),
     ]
     assert FileFacts.from_json(facts.to_json()) == facts
+
+
+def test_raw_sql_is_read_when_the_fact_is_made() -> None:
+    # No rule parses SQL: the changes and tables of `op.execute` are facts already.
+    source = upgrade('op.execute("ALTER TABLE stock DROP COLUMN bin; UPDATE orders SET x = 1")')
+    found = testing.facts(source, ALEMBIC_PATH).migrations
+    assert [(m.kind, m.table, m.column, m.writes, m.from_sql) for m in found] == [
+        ("sql", "", "", ("stock", "orders"), False),
+        ("drop_column", "stock", "bin", (), True),
+    ]

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterator
 from pathlib import PurePath
 
 from couplint_ast.facts import FileFacts
 from couplint_ast.facts.types import MigrationFact
 from couplint_ast.model import Span
-from couplint_ast.sqlddl import ddl_changes
-from couplint_ast.sqltables import sql_access
 
 VERBS = {
     "create_table": "creates",
@@ -31,13 +28,8 @@ def upgrade_operations(facts: FileFacts) -> Iterator[MigrationFact]:
     left out: they do not run when the new release deploys.
     """
     for fact in facts.migrations:
-        if fact.phase != "upgrade":
-            continue
-        if fact.kind != "sql":
-            yield fact
-            continue
-        for change in ddl_changes(fact.sql):
-            yield dataclasses.replace(fact, **dataclasses.asdict(change))
+        if fact.phase == "upgrade" and fact.kind != "sql":
+            yield fact  # raw SQL's changes are facts of their own (read at fact time)
 
 
 def table_of(fact: MigrationFact, path: str) -> str:
@@ -67,7 +59,5 @@ def touched_tables(facts: FileFacts) -> Iterator[tuple[Span, str, str]]:
             yield op.span, reference, "adds a foreign key to"
     for fact in facts.migrations:
         if fact.phase == "upgrade" and fact.kind == "sql":
-            access = sql_access(fact.sql)
-            if access is not None:
-                yield from ((fact.span, t, "writes to") for t in access.writes)
-                yield from ((fact.span, t, "reads") for t in access.reads)
+            yield from ((fact.span, t, "writes to") for t in fact.writes)
+            yield from ((fact.span, t, "reads") for t in fact.reads)

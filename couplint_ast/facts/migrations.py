@@ -8,14 +8,16 @@ upgrade, `downgrade*` and theirs on downgrade; anything else is not known to run
 Django: the `operations` list of a class deriving from `django.db.migrations.Migration`,
 read by `facts.django_migrations`.
 
-Raw SQL (`op.execute`, `RunSQL`) is kept as text; `couplint_ast.sqlddl` reads it later,
-so this module never imports sqlglot. Only what the file states literally is recorded:
+Raw SQL (`op.execute`, `RunSQL`) is read here, when the fact is made, through
+`couplint_ast.sqlddl` and `sqltables` (this module never imports sqlglot itself), so no rule
+parses SQL. Only what the file states literally is recorded:
 an argument that is not a known string becomes "" and a flag that is not a literal stays
 unknown (None), so nothing is invented.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -27,6 +29,8 @@ from couplint_ast.facts.context import FactCollector, ModuleContext, dotted_name
 from couplint_ast.facts.django_migrations import DJANGO_MIGRATION, DjangoMigration
 from couplint_ast.facts.strings import StringResolver
 from couplint_ast.facts.types import FactFields, MigrationFact
+from couplint_ast.sqlddl import ddl_changes
+from couplint_ast.sqltables import sql_access
 
 Scope = tuple[str, ...]
 Batch = tuple[str, cst.Call]
@@ -130,7 +134,7 @@ class MigrationCollector(FactCollector):
         for node, scope in self.classes:
             if any(self.qualified(b.value) in DJANGO_MIGRATION for b in node.bases):
                 found.extend(DjangoMigration(self, node, scope).operations())
-        return {"migrations": tuple(found)}
+        return {"migrations": tuple(fact for op in found for fact in _read_sql(op))}
 
     # -- Alembic ---------------------------------------------------------------------------
 
@@ -331,3 +335,15 @@ def _innermost(batches: tuple[Batch, ...], alias: str) -> cst.Call | None:
 def _code(node: cst.CSTNode) -> str:
     """Source text of an expression, spaces dropped, to compare two written types."""
     return "".join(cst.Module([]).code_for_node(node).split())
+
+
+def _read_sql(fact: MigrationFact) -> Iterator[MigrationFact]:
+    """A raw SQL operation with the tables it reads and writes, then each change it makes."""
+    if fact.kind != "sql" or not fact.sql:
+        yield fact
+        return
+    access = sql_access(fact.sql)
+    reads, writes = (access.reads, access.writes) if access is not None else ((), ())
+    yield dataclasses.replace(fact, reads=reads, writes=writes)
+    for change in ddl_changes(fact.sql):
+        yield dataclasses.replace(fact, **dataclasses.asdict(change), sql="", from_sql=True)

@@ -38,6 +38,10 @@ class MigrationFact:
     drop_table, rename_table, rename_model, index, constraint, comment, insert, sql.
     `phase` is "upgrade", "downgrade", "state" (Django state only, no SQL runs) or ""
     (the file does not show that upgrade or downgrade runs it). Unknown names are "".
+
+    Raw SQL (`kind` "sql") is read when the fact is made: `reads` and `writes` are the
+    tables its statements read and write, and each schema change it makes follows it as a
+    fact of its own kind with `from_sql` set (so no rule parses SQL).
     """
 
     span: Span
@@ -53,6 +57,9 @@ class MigrationFact:
     type_change: bool = False
     references: tuple[str, ...] = ()
     sql: str = ""
+    reads: tuple[str, ...] = ()
+    writes: tuple[str, ...] = ()
+    from_sql: bool = False
 
 
 @dataclass(frozen=True)
