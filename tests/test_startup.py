@@ -408,3 +408,17 @@ def test_files_without_hooks_record_nothing() -> None:
 )
 def test_bad_input_never_crashes(source: str) -> None:
     assert lint(source) == []
+
+
+def test_a_while_true_loop_run_from_main_is_the_services_work_not_its_start_up() -> None:
+    # Mailu's fetchmail: `if __name__ == "__main__": while True: ... run()` polls the admin
+    # service forever; that is its steady state, not a start-up dependency.
+    source = (
+        "import os\nimport time\nimport requests\n\n\n"
+        "def run():\n    return requests.get('http://orders-api/fetch', timeout=2)\n\n\n"
+        "if __name__ == '__main__':\n"
+        "    requests.get('http://orders-api/hello', timeout=2)\n"
+        "    while True:\n        time.sleep(60)\n        run()\n"
+        "        requests.get('http://orders-api/ping', timeout=2)\n"
+    )
+    assert lint(source) == [(11, 4, "start-up call to service 'orders' at import time")]

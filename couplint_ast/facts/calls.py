@@ -11,7 +11,7 @@ from __future__ import annotations
 import libcst as cst
 
 from couplint_ast.facts.callfacts import build
-from couplint_ast.facts.callsites import CallRecords, CallSite, Frame
+from couplint_ast.facts.callsites import CallRecords, CallSite, Frame, is_forever
 from couplint_ast.facts.catalog import CATALOG_ROOTS
 from couplint_ast.facts.context import FactCollector, ModuleContext, dotted_name
 from couplint_ast.facts.scopes import Binding, Point, Scope
@@ -53,8 +53,8 @@ class CallCollector(FactCollector):
 
     visit_If_body = visit_If_orelse = _enter_block
     leave_If_body = leave_If_orelse = _leave_block
-    visit_While_body = visit_While_orelse = _enter_block
-    leave_While_body = leave_While_orelse = _leave_block
+    visit_While_orelse = _enter_block
+    leave_While_orelse = _leave_block
     visit_For_orelse = visit_Try_body = visit_ExceptHandler_body = _enter_block
     leave_For_orelse = leave_Try_body = leave_ExceptHandler_body = _leave_block
     visit_TryStar_body = visit_ExceptStarHandler_body = visit_MatchCase_body = _enter_block
@@ -240,6 +240,14 @@ class CallCollector(FactCollector):
         self._push("with", node)
 
     def leave_With_body(self, node: cst.With) -> None:
+        self._pop()
+
+    def visit_While_body(self, node: cst.While) -> None:
+        self._enter_block(node)
+        self._push("forever" if is_forever(node) else "while", node)
+
+    def leave_While_body(self, node: cst.While) -> None:
+        self._leave_block(node)
         self._pop()
 
     def visit_For_body(self, node: cst.For) -> None:

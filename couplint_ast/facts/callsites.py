@@ -22,7 +22,7 @@ class Frame:
     def __init__(self, parent: Frame | None, kind: str, node: cst.CSTNode | None, scope: Scope):
         self.parent = parent
         self.kind = kind  # "def", "lambda" (node: the call the lambda is an argument of)
-        self.node = node  # "with", "for"
+        self.node = node  # "with", "for", "while", "forever" (a `while True:` body)
         self.scope = scope
 
 
@@ -63,9 +63,18 @@ class CallRecords:
 
 
 def at_import(frame: Frame | None) -> bool:
-    """True when a call in `frame` runs on import: not inside any def or lambda body."""
+    """True when a call in `frame` runs on import: not inside any def or lambda body, nor in
+    a `while True:` loop (a worker's steady state, which never ends to let start-up end)."""
     while frame is not None:
-        if frame.kind in ("def", "lambda"):
+        if frame.kind in ("def", "lambda", "forever"):
             return False
         frame = frame.parent
     return True
+
+
+def is_forever(node: cst.While) -> bool:
+    """`while True:` or `while 1:`."""
+    test = node.test
+    if isinstance(test, cst.Name):
+        return test.value == "True"
+    return isinstance(test, cst.Integer) and test.value not in ("0", "0x0")

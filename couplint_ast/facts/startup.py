@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import libcst as cst
 from libcst.metadata import PositionProvider
 
+from couplint_ast.facts.callsites import is_forever
 from couplint_ast.facts.context import FactCollector, ModuleContext, dotted_name
 from couplint_ast.facts.literals import call_name
 from couplint_ast.facts.strings import StringResolver
@@ -96,6 +97,7 @@ class StartupCollector(FactCollector):
         self.calls: dict[str, list[_Call]] = {}
         self.hooks: list[_Hook] = []
         self.decorated: list[tuple[str, Scope, cst.Decorator]] = []
+        self.forever: list[bool] = []  # enclosing `while` loops: True for `while True:`
 
     # -- the visit -------------------------------------------------------------------------
 
@@ -128,6 +130,12 @@ class StartupCollector(FactCollector):
         if self.kinds and self.kinds[-1] == "def" and not self.lambdas:
             self.first_yield.setdefault(".".join(self.ctx.scope), original_node)
 
+    def visit_While(self, node: cst.While) -> None:
+        self.forever.append(is_forever(node))
+
+    def leave_While(self, original_node: cst.While) -> None:
+        self.forever.pop()
+
     def visit_Call(self, node: cst.Call) -> None:
         if call_name(node) in BACKGROUND:  # its argument runs like a lambda's body
             self.visit_Lambda(node)
@@ -145,7 +153,8 @@ class StartupCollector(FactCollector):
                 name,
                 self.lambdas > 0,
                 here in self.first_yield,
-                "def" not in self.kinds,
+                # A module's `while True:` loop is the service's work, not its start-up.
+                "def" not in self.kinds and not any(self.forever),
             )
         )
         for ref, kind, cut in self._registrations(node, scope):
