@@ -422,3 +422,14 @@ def test_a_while_true_loop_run_from_main_is_the_services_work_not_its_start_up()
         "        requests.get('http://orders-api/ping', timeout=2)\n"
     )
     assert lint(source) == [(11, 4, "start-up call to service 'orders' at import time")]
+
+
+def test_a_while_true_loop_that_breaks_waits_for_the_service_at_start_up() -> None:
+    # Mailu's rspamd: "Admin may not be up just yet": start-up waits for it, then goes on.
+    source = (
+        "import time\nimport requests\n\n"
+        "while True:\n    time.sleep(1)\n    try:\n"
+        "        if requests.get('http://orders-api/health', timeout=2).ok:\n            break\n"
+        "    except Exception:\n        pass\n"
+    )
+    assert lint(source) == [(7, 11, "start-up call to service 'orders' at import time")]

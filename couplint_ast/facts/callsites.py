@@ -73,8 +73,24 @@ def at_import(frame: Frame | None) -> bool:
 
 
 def is_forever(node: cst.While) -> bool:
-    """`while True:` or `while 1:`."""
+    """`while True:` (or `while 1:`) with no `break` of its own: a loop that never ends.
+    One that breaks (`while True: if admin_is_up(): break`) waits, and then start-up goes on.
+    """
     test = node.test
-    if isinstance(test, cst.Name):
-        return test.value == "True"
-    return isinstance(test, cst.Integer) and test.value not in ("0", "0x0")
+    endless = (isinstance(test, cst.Name) and test.value == "True") or (
+        isinstance(test, cst.Integer) and test.value not in ("0", "0x0")
+    )
+    return endless and not _breaks(node.body)
+
+
+def _breaks(node: cst.CSTNode, nested: bool = False) -> bool:
+    """True when `node` holds a `return`, or a `break` of the loop around it (not of a
+    loop nested in it), outside nested functions and classes."""
+    for child in node.children:
+        if isinstance(child, cst.Return) or (isinstance(child, cst.Break) and not nested):
+            return True
+        if isinstance(child, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            continue
+        if _breaks(child, nested or isinstance(child, (cst.For, cst.While))):
+            return True
+    return False
