@@ -98,7 +98,13 @@ def _libcst_module(text: str) -> libcst.Module | None:
 
     try:
         return libcst.parse_module(text)
-    except (libcst.ParserSyntaxError, RecursionError, MemoryError, ValueError):
+    except (
+        libcst.ParserSyntaxError,
+        libcst.CSTValidationError,  # text CPython rejects, read by libcst's newer grammar
+        RecursionError,
+        MemoryError,
+        ValueError,
+    ):
         return None
 
 

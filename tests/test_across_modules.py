@@ -91,9 +91,9 @@ def test_unresolved_names_across_modules_are_cpl305_when_named(repo: Path) -> No
     assert run("check", "--select", "CPL305") == (
         1,
         "web/app/http.py:5:12: CPL305 call target is not resolved: parameter 'base_url' of"
-        " 'get_json' (add it to a service's hosts)\n"
+        " 'get_json' (no call of it here says where it goes)\n"
         "web/app/views.py:7:12: CPL305 call target is not resolved: 'SOMEWHERE' of module"
-        " '.missing' (add it to a service's hosts)\n",
+        " '.missing' (add it to a service's hosts, or to ignore-hosts)\n",
     )
 
 

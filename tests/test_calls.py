@@ -205,12 +205,14 @@ TARGETS = [
     ("current_app.config.get('INVENTORY_URL') + '/s'", "service 'inventory'"),
     ("env['ORDERS_API_URL'] + '/o'", "service 'orders'"),
 ]
+LIST_IT = " (add it to a service's hosts, or to ignore-hosts)"
+NO_CALLER = " (no call of it here says where it goes)"
 UNRESOLVED = [
-    ("oid", "parameter 'oid' of 'f'"),
-    ("f'http://{host}/o'", "parameter 'host' of 'f'"),
+    ("oid", "parameter 'oid' of 'f'" + NO_CALLER),
+    ("f'http://{host}/o'", "parameter 'host' of 'f'" + NO_CALLER),
     ("f'http://{make()}/o'", "a value computed at run time"),
-    ("os.environ['PARTNER_URL']", "env var 'PARTNER_URL'"),
-    ("app.config['PARTNER_URL']", "config key 'PARTNER_URL'"),
+    ("os.environ['PARTNER_URL']", "env var 'PARTNER_URL'" + LIST_IT),
+    ("app.config['PARTNER_URL']", "config key 'PARTNER_URL'" + LIST_IT),
     ("'/relative'", "a value computed at run time"),
 ]
 THIRD_PARTY = ["'http://api.github.com/x'", "'http://orders-api.example.com/x'"]
@@ -233,7 +235,10 @@ def test_unresolved_targets_are_cpl305_only_when_named(expr: str, missing: str) 
     code = TARGET_HEAD.replace("EXPR", expr)
     assert [c for _, _, c, _ in lint(code) if c != "CPL304"] == []  # CPL3 leaves CPL305 off
     assert [(line, m) for line, _, c, m in lint(code, prefix="CPL305")] == [
-        (11, f"call target is not resolved: {missing} (add it to a service's hosts)")
+        (
+            11,
+            f"call target is not resolved: {missing}",
+        )
     ]
 
 
@@ -671,7 +676,7 @@ def test_call_target_api() -> None:
 def test_ignore_hosts_take_env_var_names() -> None:
     config = dataclasses.replace(EXAMPLE_CONFIG, ignore_hosts=("partner_url",))
     code = "import os, requests\nrequests.get(os.environ['PARTNER_URL'], timeout=1)\n"
-    unresolved = "call target is not resolved: env var 'PARTNER_URL' (add it to a service's hosts)"
+    unresolved = "call target is not resolved: env var 'PARTNER_URL' (add it to a service's hosts, or to ignore-hosts)"
     assert lint(code, prefix="CPL305") == [(2, 0, "CPL305", unresolved)]
     assert lint(code, config, prefix="CPL305") == []
 

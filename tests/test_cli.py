@@ -130,7 +130,7 @@ def test_cpl305_only_when_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     )
     line = (
         "orders/orders/cart.py:4:1: CPL305 call target is not resolved: env var 'CART_URL'"
-        " (add it to a service's hosts)\n"
+        " (add it to a service's hosts, or to ignore-hosts)\n"
     )
     assert run("check")[:2] == (0, "")
     assert run("check", "--select", "CPL")[:2] == (0, "")

@@ -103,7 +103,7 @@ def test_cpl305_is_enabled_only_by_naming_it(tmp_path: Path) -> None:
     )
     unresolved = (
         "./orders/orders/cart.py:4:1: CPL305 call target is not resolved: env var 'CART_URL'"
-        " (add it to a service's hosts)"
+        " (add it to a service's hosts, or to ignore-hosts)"
     )
     assert flake8(tmp_path, "--select=CPL", "-j1", ".").stdout == ""
     assert flake8(tmp_path, "-j1", ".").stdout == ""

@@ -256,3 +256,9 @@ def test_newer_syntax_is_read_whatever_python_runs_couplint() -> None:
     assert found == [(4, "CPL301"), (4, "CPL303"), (4, "CPL401")]
     # Text that no Python accepts is still no Python.
     assert lint("import requests\nrequests.get('http://orders-api/x'\n") == []
+
+
+def test_an_identifier_this_python_does_not_know_is_no_python() -> None:
+    # Found by hypothesis: CPython 3.11 rejects U+1342F as a name and libcst's own grammar
+    # accepts it, then fails to build the node; the file is "does not parse", no crash.
+    assert lint("\U0001342f") == []

@@ -139,7 +139,7 @@ def test_a_string_key_of_a_config_like_mapping_that_names_a_configured_env_var()
     """
     assert calls(code) == [
         call("admin", 7, 11),
-        "11:11 CPL305 call target is not resolved: a value computed at run time (add it to a service's hosts)",
+        "11:11 CPL305 call target is not resolved: a value computed at run time",
     ]
 
 
@@ -276,7 +276,7 @@ def test_a_wrapper_nobody_here_calls_is_unresolved_and_says_which_parameter() ->
             return requests.get(f"{base_url}/{path}", timeout=2).json()
     """
     assert calls(code) == [
-        "5:11 CPL305 call target is not resolved: parameter 'base_url' of 'get_json' (add it to a service's hosts)"
+        "5:11 CPL305 call target is not resolved: parameter 'base_url' of 'get_json' (no call of it here says where it goes)"
     ]
 
 
@@ -326,7 +326,7 @@ def test_unresolved_calls_are_silent_by_default() -> None:
     """
     assert calls(code, ("CPL",)) == []
     assert calls(code, ("CPL", "CPL305")) == [
-        "5:0 CPL305 call target is not resolved: env var 'CART_URL' (add it to a service's hosts)"
+        "5:0 CPL305 call target is not resolved: env var 'CART_URL' (add it to a service's hosts, or to ignore-hosts)"
     ]
 
 
@@ -348,8 +348,8 @@ def test_recursive_functions_and_self_bound_parameters_end() -> None:
             return requests.get(url, timeout=2)
     """
     assert calls(code) == [
-        "10:11 CPL305 call target is not resolved: parameter 'url' of 'b' (add it to a service's hosts)",
-        "14:11 CPL305 call target is not resolved: parameter 'url' of 'c' (add it to a service's hosts)",
+        "10:11 CPL305 call target is not resolved: parameter 'url' of 'b' (no call of it here says where it goes)",
+        "14:11 CPL305 call target is not resolved: parameter 'url' of 'c' (no call of it here says where it goes)",
     ]
 
 
@@ -382,7 +382,7 @@ def test_a_thousand_alternatives_are_unknown_not_a_guess() -> None:
     branches = "\n".join(f"    if x == {i}:\n        url = 'http://h{i}/'" for i in range(1000))
     code = f"import requests\ndef f(x):\n    url = 'http://users:5000'\n{branches}\n    requests.get(url, timeout=2)\n"
     assert calls(code) == [
-        "2004:4 CPL305 call target is not resolved: a value computed at run time (add it to a service's hosts)"
+        "2004:4 CPL305 call target is not resolved: a value computed at run time"
     ]
 
 
@@ -418,8 +418,8 @@ def test_a_third_party_default_does_not_hide_an_unlisted_env_var() -> None:
             requests.get(USERS, timeout=2)
     """
     assert calls(code) == [
-        "10:4 CPL305 call target is not resolved: env var 'CAST_URL' (add it to a service's hosts)",
-        "11:4 CPL305 call target is not resolved: env var 'MOVIES_URL' (add it to a service's hosts)",
+        "10:4 CPL305 call target is not resolved: env var 'CAST_URL' (add it to a service's hosts, or to ignore-hosts)",
+        "11:4 CPL305 call target is not resolved: env var 'MOVIES_URL' (add it to a service's hosts, or to ignore-hosts)",
         call("users", 12, 4),
     ]
 
@@ -434,7 +434,7 @@ def test_an_item_of_a_split_env_var_names_the_env_var() -> None:
             return requests.get(f"https://{host}/.well-known/acme", timeout=2)
     """
     assert calls(code) == [
-        "7:11 CPL305 call target is not resolved: env var 'HOSTNAMES' (add it to a service's hosts)"
+        "7:11 CPL305 call target is not resolved: env var 'HOSTNAMES' (add it to a service's hosts, or to ignore-hosts)"
     ]
 
 

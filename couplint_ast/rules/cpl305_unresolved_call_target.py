@@ -10,6 +10,18 @@ from couplint_ast.facts.needles import client_needles
 from couplint_ast.model import Diagnostic, Invalid, Valid
 from couplint_ast.rules.base import FileRule
 
+# What fixes it, by what is missing: a name to list, or a parameter no caller binds.
+HINTS = {
+    "env": " (add it to a service's hosts, or to ignore-hosts)",
+    "config": " (add it to a service's hosts, or to ignore-hosts)",
+    "setting": " (add it to a service's hosts, or to ignore-hosts)",
+    "name": " (add it to a service's hosts, or to ignore-hosts)",
+    "param": " (no call of it here says where it goes)",
+    "attr": " (set nowhere this code shows)",
+    "text": "",
+    "unknown": "",
+}
+
 
 class UnresolvedCallTarget(FileRule):
     """
@@ -43,7 +55,7 @@ class UnresolvedCallTarget(FileRule):
     """
 
     code = "CPL305"
-    message = "call target is not resolved: {missing} (add it to a service's hosts)"
+    message = "call target is not resolved: {missing}{hint}"
     VALID = [
         Valid("import requests\n\nrequests.get('http://orders-api/orders', timeout=2)\n"),
         Valid(
@@ -56,22 +68,26 @@ class UnresolvedCallTarget(FileRule):
             "import os\nimport requests\n\nCART_URL = os.environ['CART_URL']\n"
             "requests.get(f'{CART_URL}/carts', timeout=2)\n",
             line=5,
-            message="call target is not resolved: env var 'CART_URL' (add it to a service's hosts)",
+            message="call target is not resolved: env var 'CART_URL' (add it to a service's"
+            " hosts, or to ignore-hosts)",
         ),
         Invalid(
             "import requests\n\ndef fetch(session: requests.Session, url):\n"
             "    return session.get(url, timeout=3)\n",
             line=4,
             col=11,
-            message="call target is not resolved: parameter 'url' of 'fetch' (add it to a"
-            " service's hosts)",
+            message="call target is not resolved: parameter 'url' of 'fetch' (no call of it"
+            " here says where it goes)",
         ),
     ]
 
     def check(self, found: Couplings) -> Iterator[Diagnostic]:
         for call in found.calls:
             if call.unresolved:
-                yield self.report(found.facts, call.fact.span, missing=call.missing())
+                part = call.target.missing
+                kind = part.kind if part is not None else "unknown"
+                span = call.fact.span
+                yield self.report(found.facts, span, missing=call.missing(), hint=HINTS[kind])
 
     @classmethod
     def needles(cls, config: Config, service: str) -> Iterable[str]:
