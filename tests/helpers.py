@@ -18,6 +18,15 @@ packages = ["billing"]
 """
 
 
+# One call whose target no config resolves: an env var that no service's hosts lists.
+UNRESOLVED_CALL = {
+    "orders/orders/cart.py": (
+        "import os\nimport requests\n\nrequests.get(os.environ['CART_URL'] + '/carts', timeout=2)\n"
+    ),
+    "billing/billing/__init__.py": "",
+}
+
+
 def make_repo(root: Path, files: dict[str, str], config: str = CONFIG) -> Path:
     """Write `pyproject.toml` and `files` (relative paths) under `root`."""
     root.mkdir(parents=True, exist_ok=True)

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from couplint_ast.cli import EVERY_RULE, main
-from tests.helpers import make_repo
+from tests.helpers import UNRESOLVED_CALL, make_repo
 
 FILES = {
     "orders/orders/api.py": "import billing.invoices\nimport acme_domain  # noqa: CPL101\n",
@@ -118,16 +118,7 @@ def test_module_entry_point(repo: Path) -> None:
 
 def test_cpl305_only_when_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    make_repo(
-        tmp_path,
-        {
-            "orders/orders/cart.py": (
-                "import os\nimport requests\n\n"
-                "requests.get(os.environ['CART_URL'] + '/carts', timeout=2)\n"
-            ),
-            "billing/billing/__init__.py": "",
-        },
-    )
+    make_repo(tmp_path, UNRESOLVED_CALL)
     line = (
         "orders/orders/cart.py:4:1: CPL305 call target is not resolved: env var 'CART_URL'"
         " (add it to a service's hosts, or to ignore-hosts)\n"

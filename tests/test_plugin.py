@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.helpers import make_repo
+from tests.helpers import UNRESOLVED_CALL, make_repo
 
 FILES = {
     "orders/orders/api.py": (
@@ -91,16 +91,7 @@ def test_version_lists_couplint(tmp_path: Path) -> None:
 
 
 def test_cpl305_is_enabled_only_by_naming_it(tmp_path: Path) -> None:
-    make_repo(
-        tmp_path,
-        {
-            "orders/orders/cart.py": (
-                "import os\nimport requests\n\n"
-                "requests.get(os.environ['CART_URL'] + '/carts', timeout=2)\n"
-            ),
-            "billing/billing/__init__.py": "",
-        },
-    )
+    make_repo(tmp_path, UNRESOLVED_CALL)
     unresolved = (
         "./orders/orders/cart.py:4:1: CPL305 call target is not resolved: env var 'CART_URL'"
         " (add it to a service's hosts, or to ignore-hosts)"
