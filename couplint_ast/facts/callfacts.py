@@ -25,7 +25,8 @@ from couplint_ast.facts.catalog import (
 from couplint_ast.facts.clientparts import Args, ClientParts
 from couplint_ast.facts.context import dotted_name
 from couplint_ast.facts.evaluate import Evaluator
-from couplint_ast.facts.flow import ValueResolver, literal_value
+from couplint_ast.facts.flow import ValueResolver
+from couplint_ast.facts.folding import literal_value
 from couplint_ast.facts.guards import NONE, Guard, Guards
 from couplint_ast.facts.scopes import Func, Obj, Ref, Scope
 from couplint_ast.facts.types import (

@@ -16,7 +16,8 @@ from couplint_ast.facts.catalog import (
     Api,
 )
 from couplint_ast.facts.evaluate import Evaluator
-from couplint_ast.facts.flow import ValueResolver, join_url
+from couplint_ast.facts.flow import ValueResolver
+from couplint_ast.facts.folding import join_url
 from couplint_ast.facts.scopes import Obj, Point, Ref, Scope
 from couplint_ast.facts.types import TimeoutState, UrlLiteralFact
 from couplint_ast.facts.values import UNKNOWN_PART, Value, url_path

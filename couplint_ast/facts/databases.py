@@ -16,7 +16,7 @@ from urllib.parse import unquote, urlsplit
 import libcst as cst
 
 from couplint_ast.facts.context import ModuleContext, dotted_name
-from couplint_ast.facts.flow import ENV_READERS
+from couplint_ast.facts.folding import ENV_READERS
 from couplint_ast.facts.literals import SiteCollector, keyword, names_in, positional
 from couplint_ast.facts.strings import StringResolver
 from couplint_ast.facts.types import DatabaseRefFact, FactFields

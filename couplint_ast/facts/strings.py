@@ -19,7 +19,7 @@ from urllib.parse import urljoin
 import libcst as cst
 
 from couplint_ast.facts.context import FactCollector, ModuleContext, dotted_name
-from couplint_ast.facts.flow import ENV_READERS, format_pieces, percent_pieces
+from couplint_ast.facts.folding import ENV_READERS, format_pieces, percent_pieces
 from couplint_ast.facts.types import FactFields
 
 # An unknown part of a string, in SQL text read by `sqltables` (which keeps it apart).
