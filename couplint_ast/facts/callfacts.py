@@ -37,7 +37,7 @@ from couplint_ast.facts.types import (
     ForwardFact,
     UrlLiteralFact,
 )
-from couplint_ast.facts.values import Value, endpoint
+from couplint_ast.facts.values import Value, endpoint, url_path
 
 # Kinds whose constructor takes a host or address: literals there are endpoints (CPL304).
 ADDRESSED = frozenset(
@@ -261,7 +261,7 @@ class _Builder:
                 fact,
                 span=self.records.ctx.span(caller.node),
                 target=target,
-                path=self.parts.path(target, fact.client) if fact.client != "grpc" else fact.path,
+                path=url_path(target, fact.client) if fact.client != "grpc" else fact.path,
                 breaker=fact.breaker or guard.breaker,
                 retry=fact.retry or guard.retry,
                 guards=(*guard.names, *fact.guards),
@@ -343,7 +343,7 @@ class _Builder:
         timeout = self.parts.timeout(api, obj, args, site.scope)
         if client in SOCKET_CLIENTS and timeout == "missing" and self.parts.socket_default:
             timeout = "unknown"  # `socket.setdefaulttimeout()` in this module bounds them
-        path = self.parts.path(target, client)
+        path = url_path(target, client)
         if client == "grpc" and obj is not None:
             stub = obj.origin.rsplit(".", 1)[-1]
             path = f"/{stub[:-4] if stub.endswith('Stub') else stub}/{operation}"

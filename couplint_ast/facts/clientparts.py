@@ -20,7 +20,7 @@ from couplint_ast.facts.flow import ValueResolver
 from couplint_ast.facts.folding import join_url
 from couplint_ast.facts.scopes import Obj, Point, Ref, Scope
 from couplint_ast.facts.types import TimeoutState, UrlLiteralFact
-from couplint_ast.facts.values import UNKNOWN_PART, Value, url_path
+from couplint_ast.facts.values import UNKNOWN_PART, Value
 
 
 class Args:
@@ -155,10 +155,6 @@ class ClientParts:
             return api.verb
         verb = self.string(args.get(api.verb_arg, "method"), scope)
         return verb.upper() if verb and verb.isalpha() else ""
-
-    def path(self, target: Value | None, client: str) -> str | None:
-        """The path part of a URL target (its first alternative), when it has one."""
-        return url_path(target, client)
 
     def timeout(self, api: Api, obj: Obj | None, args: Args, scope: Scope) -> TimeoutState:
         """The timeout state of a call (see `CallFact.timeout`)."""

@@ -43,7 +43,7 @@ from couplint_ast.facts.folding import (
     percent_pieces,
     unbrace,
 )
-from couplint_ast.facts.values import UNKNOWN, UNKNOWN_PART, Alternative, Part, Value
+from couplint_ast.facts.values import UNKNOWN, UNKNOWN_PART, Part, Value, substitute
 
 MAX_DEPTH = 100
 MAX_STEPS = 100_000
@@ -262,26 +262,19 @@ class ValueResolver:
         for call, scope, at in sites:
             bound = bind_params(func, call, method)
 
-            def fill(
-                alternative: Alternative,
-                bound: Bound = bound,
-                scope: Scope = scope,
-                at: Point | None = at,
-            ) -> Value:
-                parts = []
-                for part in alternative.parts:
-                    if part.kind != "param" or part.owner != owner:
-                        parts.append(Value.of(part))
-                    elif part.text not in bound:
-                        parts.append(_UNKNOWN)
-                    else:
-                        arg, given = bound[part.text]
-                        # A default is evaluated where the def stands, not at the call.
-                        where, point = (scope, at) if given else ((), None)
-                        parts.append(self._value(arg, where, point, depth + 1))
-                return Value.concat(parts)
+            def bind(
+                part: Part, bound: Bound = bound, scope: Scope = scope, at: Point | None = at
+            ) -> Value | None:
+                if part.kind != "param" or part.owner != owner:
+                    return None
+                if part.text not in bound:
+                    return _UNKNOWN
+                arg, given = bound[part.text]
+                # A default is evaluated where the def stands, not at the call.
+                where, point = (scope, at) if given else ((), None)
+                return self._value(arg, where, point, depth + 1)
 
-            results.append(value.map(fill))
+            results.append(substitute(value, bind))
         return Value.either(results)
 
     def constructions(self, cls: Scope) -> list[tuple[cst.Call, Scope, Point | None]]:
