@@ -568,15 +568,12 @@ def probe_prefilter(root: Path) -> dict[str, Any]:
             continue
         row["lf"] += 1
         row["ll"] += lines
-        prefilter = linter._prefilter(service)
-        if prefilter.could_matter(text):
+        hit = linter.prefilter_reason(text, service)
+        if hit is not None:
             row["pf"] += 1
             row["pl"] += lines
-            pattern = getattr(prefilter, "pattern", None)
-            hit = pattern.search(text) if pattern is not None else None
-            if hit is not None:
-                snippet = " ".join(hit.group(0).split())[:60]
-                matched[snippet] = matched.get(snippet, 0) + 1
+            snippet = " ".join(hit.split())[:60]
+            matched[snippet] = matched.get(snippet, 0) + 1
     seconds = time.perf_counter() - start
     top = sorted(matched.items(), key=lambda kv: -kv[1])[:12]
     return {"per_service": per, "seconds": seconds, "first_match": top}
@@ -618,7 +615,7 @@ def _crash_one(path: str) -> dict[str, Any]:
         if found:
             # Speed must never cost findings: a file with findings must pass the prefilter.
             service = _PREFILTERED.service_of(path)
-            if service is not None and not _PREFILTERED._prefilter(service).could_matter(text):
+            if service is not None and not _PREFILTERED.is_candidate(text, service):
                 result["missed"] = sorted({d.code for d in found})
     except SourceError as exc:
         result["unreadable"] = str(exc)

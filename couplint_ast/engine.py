@@ -13,8 +13,9 @@ from pathlib import Path
 from couplint_ast.config import Config
 from couplint_ast.couplings import Couplings
 from couplint_ast.facts import FileFacts
+from couplint_ast.facts.pyimports import import_facts
 from couplint_ast.model import Diagnostic
-from couplint_ast.parse import Prefilter, parse
+from couplint_ast.parse import Prefilter, Text, Verdict, parse
 from couplint_ast.rules import ALL_RULES
 from couplint_ast.source import SourceError, iter_python_files, read_source
 
@@ -102,21 +103,36 @@ class Linter:
 
         `tree` is CPython's tree of the text when the caller has it (flake8 does).
         """
-        if not self.is_candidate(text, service):
-            return None
-        return self.parse_facts(path, text, tree, self.collect, self.forwards)
+        source = Text(text, tree)
+        return self._facts_of(path, source, self.verdict(source, service))
 
-    def is_candidate(self, text: str, service: str | None) -> bool:
+    def is_candidate(self, text: Text | str, service: str | None) -> bool:
         """False when the prefilter shows no rule can fire on this text."""
+        return self.verdict(Text(text) if isinstance(text, str) else text, service) != "skip"
+
+    def verdict(self, text: Text, service: str | None) -> Verdict:
+        """What the prefilter says a file needs: nothing, its imports, or a parse."""
         if service is None or not self.use_prefilter:
-            return True
-        return self._prefilter(service).could_matter(text)
+            return "parse"
+        return self._prefilter(service).verdict(text)[0]
+
+    def prefilter_reason(self, text: str, service: str) -> str | None:
+        """The text that lets a file of `service` through the prefilter; None if nothing."""
+        verdict, reason = self._prefilter(service).verdict(Text(text))
+        return reason if verdict != "skip" else None
+
+    def _facts_of(self, path: str, text: Text, verdict: Verdict) -> FileFacts | None:
+        if verdict == "skip":
+            return None
+        tree = text.tree
+        if verdict == "imports" and tree is not None:
+            return import_facts(path, tree, text.text)  # no libcst parse: see facts.pyimports
+        return self.parse_facts(path, text, self.collect, self.forwards)
 
     @staticmethod
     def parse_facts(
         path: str,
-        text: str,
-        tree: ast.AST | None = None,
+        text: Text | str,
         workspace: bool = True,
         forwards: bool = True,
     ) -> FileFacts | None:
@@ -124,7 +140,7 @@ class Linter:
 
         Without `workspace` the facts only the workspace index reads are left out.
         """
-        parsed = parse(text, tree)
+        parsed = parse(Text(text) if isinstance(text, str) else text)
         if parsed is None:
             return None
         from couplint_ast.facts.extract import extract_facts  # libcst, only when parsing
@@ -153,9 +169,11 @@ class Linter:
             text = read_source(path)
         except SourceError as exc:
             return FileResult(display, service, problem=str(exc))
-        if not self.is_candidate(text, service):
+        source = Text(text)
+        verdict = self.verdict(source, service)
+        if verdict == "skip":
             return FileResult(display, service)
-        facts = self.parse_facts(display, text, None, self.collect, self.forwards)
+        facts = self._facts_of(display, source, verdict)
         if facts is None:
             return FileResult(display, service, problem=PARSE_PROBLEM)
         lines = text.splitlines()

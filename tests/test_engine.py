@@ -202,6 +202,47 @@ def test_prefilter_skips_files_without_candidates(monkeypatch: pytest.MonkeyPatc
     assert LINTER.facts(EXAMPLE_PATH, "import os\nprint('hello')\n", "shipping") is None
 
 
+def test_a_file_only_import_rules_read_is_not_parsed(monkeypatch: pytest.MonkeyPatch) -> None:
+    def fail(text: object) -> None:
+        raise AssertionError("parsed")
+
+    monkeypatch.setattr("couplint_ast.engine.parse", fail)
+    source = "import os\n\n\ndef f():\n    from acme_domain.models import Order\n"
+    assert [(d.line, d.col, d.code) for d in LINTER.lint_source(EXAMPLE_PATH, source)] == [
+        (5, 4, "CPL101")
+    ]
+
+
+def test_a_file_other_rules_read_too_is_parsed() -> None:
+    source = (
+        "import acme_domain\nimport requests\n\n\ndef f():\n"
+        '    return requests.get("http://orders-api/x", timeout=2)\n'
+    )
+    found = [(d.line, d.col, d.code) for d in LINTER.lint_source(EXAMPLE_PATH, source)]
+    assert found == [(1, 0, "CPL101"), (6, 11, "CPL301"), (6, 11, "CPL303"), (6, 24, "CPL304")]
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "import a.b as c, d\nfrom .x import y\nfrom .. import z as w\nfrom m import *\n",
+        "try:\n    import acme_domain\nexcept ImportError:\n    from . import *\n",
+        "def f():\n    if x:\n        from p.q import (r,\n            s)\n",
+        "é = 1; import acme_domain.x\nclass C:\n    from acme_domain import y\n",
+    ],
+)
+def test_imports_read_from_cpython_match_libcst(source: str) -> None:
+    import ast
+
+    from couplint_ast.facts.pyimports import import_facts
+
+    module = parse_module(source)
+    assert module is not None
+    assert import_facts("f.py", ast.parse(source), source).imports == (
+        extract_facts(module, "f.py").imports
+    )
+
+
 def test_facts_survive_a_json_round_trip() -> None:
     module = parse_module("import a.b as c\nfrom .x import y\n")
     assert module is not None

@@ -8,6 +8,7 @@ import pytest
 
 from couplint_ast import testing
 from couplint_ast.config import Config, ServiceConfig
+from couplint_ast.engine import Linter
 from couplint_ast.facts import FileFacts
 from couplint_ast.facts.extract import extract_facts
 from couplint_ast.parse import parse_module
@@ -388,6 +389,16 @@ def test_operations_outside_a_migration_class_are_not_read() -> None:
     source = "from django.db import migrations\n\nOPS = [migrations.RemoveField('a', 'b')]\n"
     source += "\n\nclass Migration:\n    operations = OPS\n"
     assert lint("CPL402", source, DJANGO_PATH) == []
+
+
+def test_the_prefilter_reads_migrations_in_code_not_in_docstrings() -> None:
+    linter = Linter(EXAMPLE_CONFIG, lambda code: code == "CPL402")
+    prose = '"""Helpers; see alembic.op.drop_column and migrations.Migration."""\nX = 1\n'
+    assert linter.is_candidate(prose, "shipping") is False
+    assert linter.is_candidate(upgrade('op.drop_table("shipments")'), "shipping") is True
+    assert linter.is_candidate(django('migrations.DeleteModel("Parcel")'), "shipping") is True
+    direct = "from django.db.migrations import Migration\n\nclass M(Migration):\n    pass\n"
+    assert linter.is_candidate(direct, "shipping") is True
 
 
 # -- CPL403 -------------------------------------------------------------------------------

@@ -605,6 +605,42 @@ def test_the_prefilter_skips_files_that_name_nothing_foreign() -> None:
     assert linter.facts(EXAMPLE_PATH, "x = os.getenv('ORDERS_database_url')", "shipping")
 
 
+@pytest.mark.parametrize(
+    "source",
+    [
+        # SQL naming another service's table in a docstring or a comment never runs.
+        'def restock():\n    """Runs SELECT * FROM stock nightly."""\n    cur.execute(q)\n',
+        '"""Module.\n\n    cur.execute("UPDATE stock SET qty = 0")\n"""\n',
+        '# cur.execute("SELECT * FROM stock")\nclass Base:\n    __tablename__ = "shipments"\n',
+    ],
+)
+def test_the_prefilter_skips_sql_that_is_only_prose(source: str) -> None:
+    linter = Linter(EXAMPLE_CONFIG, lambda code: code.startswith("CPL2"))
+    assert linter.is_candidate(source, "shipping") is False
+    assert lint(source) == []  # and with the prefilter off, nothing either
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        'def restock():\n    """Nightly."""\n    cur.execute("SELECT * FROM stock")\n',
+        'Q = """\n    SELECT * FROM stock\n"""\ncur.execute(Q)\n',
+        'cur.execute(b"SELECT qty FROM stock")\n',
+        'TABLE = "stock"  # cur.execute\ncur.execute(f"SELECT * FROM {TABLE}")\n',
+    ],
+)
+def test_the_prefilter_passes_sql_in_code(source: str) -> None:
+    linter = Linter(EXAMPLE_CONFIG, lambda code: code.startswith("CPL2"))
+    assert linter.is_candidate(source, "shipping") is True
+    assert lint(source) != []
+
+
+def test_text_this_python_rejects_is_left_to_the_parser() -> None:
+    # CPython's tree cannot confirm the SQL is code; parsing decides (here: not Python).
+    linter = Linter(EXAMPLE_CONFIG, lambda code: code.startswith("CPL2"))
+    assert linter.is_candidate('cur.execute("SELECT * FROM stock"\n', "shipping") is True
+
+
 def test_facts_survive_a_json_round_trip() -> None:
     source = (
         'import os\nURL = os.environ["ORDERS_DATABASE_URL"]\n'

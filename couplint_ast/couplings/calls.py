@@ -21,6 +21,7 @@ from couplint_ast.config import Config
 from couplint_ast.facts.types import CallFact, FileFacts, StartupFact
 from couplint_ast.facts.values import Alternative, Part, Value, endpoint
 from couplint_ast.model import Span
+from couplint_ast.parse import Needle
 
 TargetKind = Literal["service", "own", "third-party", "unresolved"]
 SERVICE: TargetKind = "service"  # another configured service
@@ -238,7 +239,7 @@ def names_match(name: str, configured: Iterable[str]) -> bool:
     return any(name == c or name.endswith("." + c) for c in configured)
 
 
-def host_needles(config: Config, service: str) -> list[str]:
+def host_needles(config: Config, service: str) -> list[Needle]:
     """Prefilter regexes: the literal hosts of the other services (for CPL304)."""
     hosts = {
         _split_port(_host_entry(entry))[0]
@@ -247,7 +248,11 @@ def host_needles(config: Config, service: str) -> list[str]:
         for entry in svc.hosts
         if not _ENV_LIKE.match(entry)
     }
-    return [rf"(?<![\w.-])(?i:{re.escape(h)})(?![\w-])" for h in sorted(hosts) if h]
+    return [
+        Needle(rf"(?<![\w.-])(?i:{re.escape(h)})(?![\w-])", (h,), fold=True)
+        for h in sorted(hosts)
+        if h
+    ]
 
 
 def _ignored(config: Config, host: str) -> bool:

@@ -8,6 +8,7 @@ from pathlib import PurePath
 from couplint_ast.facts import FileFacts
 from couplint_ast.facts.types import MigrationFact
 from couplint_ast.model import Span
+from couplint_ast.parse import Needle
 
 VERBS = {
     "create_table": "creates",
@@ -17,8 +18,13 @@ VERBS = {
     "index": "indexes",
     "insert": "writes to",
 }
-# Files that can hold a migration: an Alembic import, or a Django Migration class.
-MIGRATION_NEEDLES = (r"\balembic\b", r"migrations\.Migration\b", r"django\.db\.migrations\b")
+# Files that can hold a migration: an Alembic import, or a Django Migration class, in the
+# code (libraries name Alembic in their docstrings).
+MIGRATION_NEEDLES = (
+    Needle(r"\balembic\b", ("alembic",), in_code=True),
+    Needle(r"migrations\.Migration\b", ("Migration",), in_code=True),
+    Needle(r"django\.db\.migrations\b", ("migrations",), in_code=True),
+)
 
 
 def upgrade_operations(facts: FileFacts) -> Iterator[MigrationFact]:

@@ -9,6 +9,7 @@ from couplint_ast.config import Config
 from couplint_ast.facts import FileFacts
 from couplint_ast.facts.needles import orm_needle
 from couplint_ast.model import Span
+from couplint_ast.parse import Needle
 
 
 def foreign_table_owner(config: Config, table: str, service: str) -> str | None:
@@ -54,10 +55,12 @@ TABLE_PREFIX = (
 )
 
 
-def table_needles(config: Config, service: str) -> list[str]:
+def table_needles(config: Config, service: str) -> list[Needle]:
     """A regex for a text naming another service's table (any case) in a SQL or ORM context.
 
     `s.t` is found through `t` (an unqualified reference matches it), `s.*` through `s`.
+    It counts in the file's code only: libraries and services alike write SQL naming
+    common tables ("users", "items") in docstrings, which never run.
     """
     words = set()
     for svc in config.services:
@@ -71,20 +74,23 @@ def table_needles(config: Config, service: str) -> list[str]:
     # one first, as most files of most services never name another service's table.
     plain = rf"(?i:(?<![\w$])(?:{names})(?![\w$]))"
     named = rf"(?i:{TABLE_PREFIX}(?:{names})(?![\w$]))"
-    return [rf"(?s:\A(?=.*?{plain})(?=.*?{named}).*?(?:{TABLE_CONTEXT}))"]
+    pattern = rf"(?s:\A(?=.*?{plain})(?=.*?{named}).*?(?:{TABLE_CONTEXT}))"
+    folded = tuple(sorted({w.lower() for w in words if w}))
+    return [Needle(pattern, folded, fold=True, in_code=True)]
 
 
-def database_needles(config: Config, service: str) -> list[str]:
+def database_needles(config: Config, service: str) -> list[Needle]:
     """A case-insensitive regex of other services' database names and env vars."""
     return word_needles(d for s in config.services if s.name != service for d in s.databases)
 
 
-def word_needles(words: Iterable[str]) -> list[str]:
+def word_needles(words: Iterable[str]) -> list[Needle]:
     """One regex matching any of `words` as a whole word, case-insensitively; [] for none."""
     names = sorted({w for w in words if w})
     if not names:
         return []
-    return [rf"(?i:(?<![\w$])(?:{'|'.join(re.escape(n) for n in names)})(?![\w$]))"]
+    pattern = rf"(?i:(?<![\w$])(?:{'|'.join(re.escape(n) for n in names)})(?![\w$]))"
+    return [Needle(pattern, tuple(sorted({n.lower() for n in names})), fold=True)]
 
 
 def foreign_sql_tables(

@@ -3,6 +3,8 @@
 The prefilter (`parse.Prefilter`) lets a file reach libcst only when one of these regexes
 occurs in its text, so each comes from the catalog the collector itself reads: a needle
 list kept by hand misses what the collector knows (`exec_driver_sql`, `urllib.request`).
+Each needle also names the words one of which any text it matches holds (`Needle.words`):
+a substring test that spares most files the regex scan.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import re
 from collections.abc import Iterable
 
 from couplint_ast.facts.catalog import CLIENT_MODULES
+from couplint_ast.parse import Needle
 
 # The ORM collector's catalog (`facts.orm`): Meta keys naming a table, mapping calls.
 META_TABLE_KEYS = ("db_table", "table_name", "table")  # Django, peewee, Tortoise
@@ -36,9 +39,14 @@ def orm_needle() -> str:
     return rf"\b(?:{attributes})\s*[:=]|\b(?:{calls})\s*\(|\bforeign_key\s*=|\bsecondary\s*="
 
 
-def client_needles() -> list[str]:
+def client_needles() -> list[Needle]:
     """An import of any client library of the catalog."""
-    return [_import_needle(m) for m in CLIENT_MODULES]
+    return [Needle(_import_needle(m), (_last(m),)) for m in CLIENT_MODULES]
+
+
+def _last(module: str) -> str:
+    # Every way of importing `a.b` spells `b` somewhere in the file.
+    return module.rsplit(".", 1)[-1]
 
 
 def _import_needle(module: str) -> str:
@@ -52,14 +60,16 @@ def _import_needle(module: str) -> str:
     return rf"(?:^|[;:])[ \t]*(?:{'|'.join(forms)})"
 
 
-def import_needle(packages: Iterable[str]) -> str | None:
+def import_needle(packages: Iterable[str], imports_only: bool = False) -> Needle | None:
     """A regex matching an import statement of any of `packages` or their submodules.
 
+    With `imports_only`, the rule reads nothing but the file's imports (`Needle`).
     Dotted names are matched whole (`django.contrib.auth`, or `from django.contrib import
     auth`), so declaring a subpackage does not let every import of its root through.
     """
     forms = []
-    for package in sorted(set(packages)):
+    chosen = sorted(set(packages))
+    for package in chosen:
         full = re.escape(package)
         forms.append(rf"from[ \t]+{full}\b")
         forms.append(rf"import[ \t](?:[^\n#]|\\\n)*?(?<![\w.]){full}\b")
@@ -69,4 +79,6 @@ def import_needle(packages: Iterable[str]) -> str | None:
             forms.append(rf"from[ \t]+{re.escape(parent)}[ \t]+import[ \t]+{imported}")
     if not forms:
         return None
-    return rf"(?:^|[;:])[ \t]*(?:{'|'.join(forms)})"
+    pattern = rf"(?:^|[;:])[ \t]*(?:{'|'.join(forms)})"
+    words = tuple(sorted({_last(p) for p in chosen}))
+    return Needle(pattern, words, imports_only=imports_only)

@@ -242,14 +242,28 @@ class RouteFact:
 
 
 @dataclass(frozen=True)
+class ClientExport:
+    """A client object built at module level (`session = requests.Session()`,
+    `stub = OrdersStub(channel)`): its catalog kind, constructor, the base it gives its
+    calls' URLs, and the timeout it sets (None: it sets none)."""
+
+    kind: str
+    origin: str
+    base: Value
+    timeout: Optional[TimeoutState] = None  # noqa: UP045 - evaluated at runtime by from_json
+
+
+@dataclass(frozen=True)
 class ExportFact:
     """A module-level name other modules can import, and the value it holds: a constant
     (`ORDERS_URL = os.environ["ORDERS_API_URL"]`) or a settings value. Only names whose value
     says something about an endpoint (a URL, an env var, a config key, a setting, a name
-    imported from elsewhere) are kept."""
+    imported from elsewhere) are kept, and client objects (`client`, then `value` is empty).
+    """
 
     name: str
     value: Value
+    client: Optional[ClientExport] = None  # noqa: UP045 - evaluated at runtime by from_json
 
 
 @dataclass(frozen=True)

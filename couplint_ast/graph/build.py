@@ -21,6 +21,7 @@ from couplint_ast.facts import FileFacts
 from couplint_ast.facts.needles import import_needle
 from couplint_ast.facts.types import CallFact, RouteFact
 from couplint_ast.graph.model import CallSite, Evidence, ServiceGraph, node_id
+from couplint_ast.parse import Needle
 
 _PARAM = re.compile(r"^(?:\{[^}]*\}|<[^>]*>)$")
 
@@ -160,12 +161,12 @@ def _same_shape(call: list[str], route: list[str]) -> bool:
     return all(a == b or "{" in a or _PARAM.match(b) for a, b in zip(call, route))
 
 
-def graph_needles() -> list[str]:
+def graph_needles() -> list[Needle]:
     """Prefilter regexes for files whose facts only the graph uses: routes and brokers."""
     from couplint_ast.facts.broker_catalog import BROKER_CONSTRUCTORS, BROKER_FACTORIES
 
     libraries = {name.split(".")[0] for name in BROKER_CONSTRUCTORS}
     libraries |= {factory.split(".")[0] for factory, _ in BROKER_FACTORIES}
-    needles = [r"@[\w.]+\.(?:get|post|put|patch|delete|route|api_route)\("]
+    needles = [Needle(r"@[\w.]+\.(?:get|post|put|patch|delete|route|api_route)\(", ("@",))]
     broker = import_needle(libraries)
     return [*needles, broker] if broker else needles

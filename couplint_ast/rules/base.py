@@ -9,6 +9,7 @@ from couplint_ast.config import Config, ServiceConfig
 from couplint_ast.couplings import Couplings
 from couplint_ast.facts import FileFacts
 from couplint_ast.model import Diagnostic, Invalid, Span, Valid
+from couplint_ast.parse import Needle
 
 # The path examples are linted under; EXAMPLE_CONFIG makes it a file of service 'shipping'.
 EXAMPLE_PATH = "services/shipping/shipping/app.py"
@@ -66,7 +67,7 @@ class FileRule:
         raise NotImplementedError
 
     @classmethod
-    def needles(cls, config: Config, service: str) -> Iterable[str]:
+    def needles(cls, config: Config, service: str) -> Iterable[Needle]:
         """Regexes of which at least one occurs in any file this rule can report on."""
         raise NotImplementedError
 

@@ -9,6 +9,7 @@ from couplint_ast.couplings import Couplings
 from couplint_ast.couplings.imports import coupled_imports
 from couplint_ast.facts.needles import import_needle
 from couplint_ast.model import Diagnostic, Invalid, Valid
+from couplint_ast.parse import Needle
 from couplint_ast.rules.base import FileRule
 
 
@@ -74,6 +75,6 @@ class SharedDomainImport(FileRule):
                 yield self.report(facts, fact.span, module=fact.module, package=owner.package)
 
     @classmethod
-    def needles(cls, config: Config, service: str) -> Iterable[str]:
-        needle = import_needle(config.shared_domain_packages)
+    def needles(cls, config: Config, service: str) -> Iterable[Needle]:
+        needle = import_needle(config.shared_domain_packages, imports_only=True)
         return [needle] if needle else []

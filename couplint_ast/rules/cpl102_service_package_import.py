@@ -9,6 +9,7 @@ from couplint_ast.couplings import Couplings
 from couplint_ast.couplings.imports import coupled_imports
 from couplint_ast.facts.needles import import_needle
 from couplint_ast.model import Diagnostic, Invalid, Valid
+from couplint_ast.parse import Needle
 from couplint_ast.rules.base import FileRule
 
 
@@ -76,7 +77,7 @@ class ServicePackageImport(FileRule):
                 )
 
     @classmethod
-    def needles(cls, config: Config, service: str) -> Iterable[str]:
+    def needles(cls, config: Config, service: str) -> Iterable[Needle]:
         others = [p for s in config.services if s.name != service for p in s.packages]
-        needle = import_needle(others)
+        needle = import_needle(others, imports_only=True)
         return [needle] if needle else []

@@ -8,6 +8,7 @@ from couplint_ast.config import Config
 from couplint_ast.couplings import Couplings
 from couplint_ast.couplings.tables import foreign_table_owner, table_needles
 from couplint_ast.model import Diagnostic, Invalid, Valid
+from couplint_ast.parse import Needle
 from couplint_ast.rules.base import FileRule
 
 PHRASES = {
@@ -121,5 +122,5 @@ class ForeignTableMapping(FileRule):
             yield self.report(facts, fact.span, mapping=mapping, table=fact.table, owner=owner)
 
     @classmethod
-    def needles(cls, config: Config, service: str) -> Iterable[str]:
+    def needles(cls, config: Config, service: str) -> Iterable[Needle]:
         return table_needles(config, service)

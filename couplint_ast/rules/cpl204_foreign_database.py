@@ -8,6 +8,7 @@ from couplint_ast.config import Config
 from couplint_ast.couplings import Couplings
 from couplint_ast.couplings.tables import database_needles, foreign_database_owner
 from couplint_ast.model import Diagnostic, Invalid, Valid
+from couplint_ast.parse import Needle
 from couplint_ast.rules.base import FileRule
 
 
@@ -97,5 +98,5 @@ class ForeignDatabase(FileRule):
                 yield self.report(facts, fact.span, database=fact.name, owner=owner)
 
     @classmethod
-    def needles(cls, config: Config, service: str) -> Iterable[str]:
+    def needles(cls, config: Config, service: str) -> Iterable[Needle]:
         return database_needles(config, service)

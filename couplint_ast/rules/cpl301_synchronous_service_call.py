@@ -8,6 +8,7 @@ from couplint_ast.config import Config
 from couplint_ast.couplings import Couplings
 from couplint_ast.facts.needles import client_needles
 from couplint_ast.model import Diagnostic, Invalid, Valid
+from couplint_ast.parse import Needle
 from couplint_ast.rules.base import FileRule
 
 
@@ -124,5 +125,5 @@ class SynchronousServiceCall(FileRule):
                 )
 
     @classmethod
-    def needles(cls, config: Config, service: str) -> Iterable[str]:
+    def needles(cls, config: Config, service: str) -> Iterable[Needle]:
         return client_needles()

@@ -8,6 +8,7 @@ from couplint_ast.config import Config
 from couplint_ast.couplings import Couplings
 from couplint_ast.facts.needles import client_needles
 from couplint_ast.model import Diagnostic, Invalid, Valid
+from couplint_ast.parse import Needle
 from couplint_ast.rules.base import FileRule
 
 PROBLEMS = {
@@ -123,5 +124,5 @@ class CallWithoutTimeout(FileRule):
                 yield self.report(found.facts, call.fact.span, api=call.fact.api, problem=problem)
 
     @classmethod
-    def needles(cls, config: Config, service: str) -> Iterable[str]:
+    def needles(cls, config: Config, service: str) -> Iterable[Needle]:
         return client_needles()

@@ -8,6 +8,7 @@ from couplint_ast.config import Config
 from couplint_ast.couplings import Couplings
 from couplint_ast.couplings.calls import host_needles
 from couplint_ast.model import Diagnostic, Invalid, Valid
+from couplint_ast.parse import Needle
 from couplint_ast.rules.base import FileRule
 
 
@@ -78,5 +79,5 @@ class HardCodedEndpoint(FileRule):
             yield self.report(found.facts, item.fact.span, host=item.host, owner=item.owner)
 
     @classmethod
-    def needles(cls, config: Config, service: str) -> Iterable[str]:
+    def needles(cls, config: Config, service: str) -> Iterable[Needle]:
         return host_needles(config, service)

@@ -8,6 +8,7 @@ from couplint_ast.config import Config
 from couplint_ast.couplings import Couplings
 from couplint_ast.facts.needles import client_needles
 from couplint_ast.model import Diagnostic, Invalid, Valid
+from couplint_ast.parse import Needle
 from couplint_ast.rules.base import FileRule
 
 # What fixes it, by what is missing: a name to list, or a parameter no caller binds.
@@ -90,5 +91,5 @@ class UnresolvedCallTarget(FileRule):
                 yield self.report(found.facts, span, missing=call.missing(), hint=HINTS[kind])
 
     @classmethod
-    def needles(cls, config: Config, service: str) -> Iterable[str]:
+    def needles(cls, config: Config, service: str) -> Iterable[Needle]:
         return client_needles()

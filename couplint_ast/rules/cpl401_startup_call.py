@@ -8,6 +8,7 @@ from couplint_ast.config import Config
 from couplint_ast.couplings import Couplings
 from couplint_ast.facts.needles import client_needles
 from couplint_ast.model import Diagnostic, Invalid, Valid
+from couplint_ast.parse import Needle
 from couplint_ast.rules.base import FileRule
 
 
@@ -86,6 +87,6 @@ class StartupCall(FileRule):
                 yield self.report(found.facts, span, target=call.describe(), context=call.startup)
 
     @classmethod
-    def needles(cls, config: Config, service: str) -> Iterable[str]:
+    def needles(cls, config: Config, service: str) -> Iterable[Needle]:
         # Only where CPL301 can fire: a file importing an HTTP or RPC client.
         return client_needles()

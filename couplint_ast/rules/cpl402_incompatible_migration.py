@@ -9,6 +9,7 @@ from couplint_ast.couplings import Couplings
 from couplint_ast.couplings.migrations import MIGRATION_NEEDLES, upgrade_operations
 from couplint_ast.facts.types import MigrationFact
 from couplint_ast.model import Diagnostic, Invalid, Valid
+from couplint_ast.parse import Needle
 from couplint_ast.rules.base import FileRule
 
 _ALEMBIC = "from alembic import op\nimport sqlalchemy as sa\n\n\n"
@@ -104,7 +105,7 @@ class IncompatibleMigration(FileRule):
                 yield self.report(facts, op.span, change=change)
 
     @classmethod
-    def needles(cls, config: Config, service: str) -> Iterable[str]:
+    def needles(cls, config: Config, service: str) -> Iterable[Needle]:
         return MIGRATION_NEEDLES
 
 

@@ -8,6 +8,7 @@ from couplint_ast.config import Config
 from couplint_ast.couplings import Couplings
 from couplint_ast.couplings.migrations import MIGRATION_NEEDLES, touched_tables
 from couplint_ast.model import Diagnostic, Invalid, Span, Valid
+from couplint_ast.parse import Needle
 from couplint_ast.rules.base import FileRule
 
 
@@ -84,7 +85,7 @@ class ForeignTableMigration(FileRule):
             yield self.report(facts, span, verb=verb, table=table, owner=owner)
 
     @classmethod
-    def needles(cls, config: Config, service: str) -> Iterable[str]:
+    def needles(cls, config: Config, service: str) -> Iterable[Needle]:
         if not any(s.tables for s in config.services if s.name != service):
             return []
         return MIGRATION_NEEDLES
