@@ -9,17 +9,20 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Optional
 
 from couplint_ast.config import Config
 from couplint_ast.couplings import Couplings
 from couplint_ast.facts import FileFacts
 from couplint_ast.facts.pyimports import import_facts
+from couplint_ast.facts.types import ClientExport
 from couplint_ast.model import Diagnostic
 from couplint_ast.parse import Prefilter, Text, Verdict, parse
 from couplint_ast.rules import ALL_RULES
 from couplint_ast.source import SourceError, iter_python_files, read_source
 
 Selector = Callable[[str], bool]
+ClientResolver = Callable[[str], Optional[ClientExport]]
 
 # flake8's own inline noqa syntax, so the CLI silences exactly what flake8 would.
 NOQA = re.compile(r"# noqa(?::[\s]?(?P<codes>([A-Z]+[0-9]+(?:[,\s]+)?)+))?", re.IGNORECASE)
@@ -89,6 +92,9 @@ class Linter:
         self.collect = collect
         self.forwards = forwards  # with `collect`: calls of other modules' functions too
         self._prefilters: dict[str, Prefilter] = {}
+        # With `collect`: (service, path) -> which imported names are other modules'
+        # client objects (the workspace index, in its second round).
+        self.clients: Callable[[str, str], ClientResolver | None] | None = None
 
     def service_of(self, path: str) -> str | None:
         """The service whose code this file is, or None when it is not analysed at all."""
@@ -135,6 +141,7 @@ class Linter:
         text: Text | str,
         workspace: bool = True,
         forwards: bool = True,
+        clients: ClientResolver | None = None,
     ) -> FileFacts | None:
         """Parse once and extract every fact; None when the text is not valid Python.
 
@@ -145,7 +152,7 @@ class Linter:
             return None
         from couplint_ast.facts.extract import extract_facts  # libcst, only when parsing
 
-        return extract_facts(parsed.module, path, parsed.import_spans, workspace, forwards)
+        return extract_facts(parsed.module, path, parsed.import_spans, workspace, forwards, clients)
 
     def lint_source(self, path: str, text: str, tree: ast.AST | None = None) -> list[Diagnostic]:
         """The diagnostics of one file's text, as the flake8 plugin reports them."""
@@ -173,7 +180,11 @@ class Linter:
         verdict = self.verdict(source, service)
         if verdict == "skip":
             return FileResult(display, service)
-        facts = self._facts_of(display, source, verdict)
+        if self.clients is not None and verdict == "parse":
+            resolver = self.clients(service, display)
+            facts = self.parse_facts(display, source, True, self.forwards, resolver)
+        else:
+            facts = self._facts_of(display, source, verdict)
         if facts is None:
             return FileResult(display, service, problem=PARSE_PROBLEM)
         lines = text.splitlines()

@@ -95,6 +95,7 @@ def _parse_what_the_index_needs(workspace: Workspace, linter: Linter) -> None:
         needs = Needs(workspace.files)
         if not needs:
             return
+        linter.clients = WorkspaceIndex(workspace.files).clients_for
         again_facts: dict[str, tuple[str, FileFacts]] = {}
         for i, result in enumerate(workspace.results):
             if result.path in done or result.problem is not None or result.service is None:

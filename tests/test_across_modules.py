@@ -128,3 +128,74 @@ def test_django_settings_come_from_the_services_settings_module(
         1,
         "web/shop/views.py:6:12: CPL301 synchronous call to service 'users' with requests\n",
     )
+
+
+CLIENT_FILES = {
+    "users/app.py": "",
+    "exercises/app.py": "",
+    "web/app/__init__.py": "",
+    # Client objects built once, at module level, used by other modules.
+    "web/app/clients.py": (
+        "import os\n\nimport httpx\nimport requests\n\n"
+        "session = requests.Session()\n"
+        "users = httpx.Client(base_url=os.environ['USERS_ADDR'], timeout=3)\n"
+        "scores = httpx.Client(base_url=os.environ['EXERCISES_ADDR'])\n"
+        "counter = 0\n"
+    ),
+    "web/app/views.py": (
+        "from .clients import session, users\nfrom app import clients\n\n\n"
+        "def profile(user_id):\n    return users.get(f'/users/{user_id}')\n\n\n"
+        "def best(user_id):\n    return clients.scores.get(f'/scores/{user_id}')\n\n\n"
+        "def legacy():\n    return session.get('http://users:5000/legacy')\n\n\n"
+        "def local(session):\n    return session.get('http://users:5000/x')\n"
+    ),
+}
+
+
+def test_client_objects_imported_from_another_module_are_known(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    make_repo(tmp_path, CLIENT_FILES, CONFIG)
+    # `users` sets a timeout in its module; `scores` does not (httpx's default bounds it);
+    # requests' Session sets none. `local`'s `session` is a parameter: unknown, not reported.
+    assert run("check", "--select", "CPL301,CPL302") == (
+        1,
+        "web/app/views.py:6:12: CPL301 synchronous call to service 'users' with httpx\n"
+        "web/app/views.py:10:12: CPL301 synchronous call to service 'exercises' with httpx\n"
+        "web/app/views.py:14:12: CPL301 synchronous call to service 'users' with requests\n"
+        "web/app/views.py:14:12: CPL302 requests.Session.get() has no timeout\n",
+    )
+    flake8 = subprocess.run(
+        [sys.executable, "-m", "flake8", "--select=CPL301,CPL302,CPL303", "web"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert flake8.stdout == ""  # one file cannot say what `users` is
+
+
+def test_stubs_and_wrappers_of_a_module_imported_with_from_dot(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    files = {
+        **FILES,
+        "web/app/rpc.py": (
+            "import os\n\nimport grpc\nimport users_pb2_grpc\n\n"
+            "channel = grpc.insecure_channel(os.environ['USERS_ADDR'])\n"
+            "stub = users_pb2_grpc.UsersStub(channel)\n"
+        ),
+        "web/app/views.py": (
+            "from . import config, http, rpc\n\n\n"
+            "def get(req):\n    return rpc.stub.GetUser(req, timeout=2)\n\n\n"
+            "def scores(user_id):\n    return http.get_json(config.SCORES, 'scores')\n"
+        ),
+    }
+    make_repo(tmp_path, files, CONFIG)
+    assert run("check", "--select", "CPL301") == (
+        1,
+        "web/app/views.py:5:12: CPL301 synchronous call to service 'users' with grpc\n"
+        "web/app/views.py:9:12: CPL301 synchronous call to service 'exercises' through"
+        " 'get_json' with requests\n",
+    )

@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import PurePosixPath
 
-from couplint_ast.facts.types import CallFact, FileFacts, ForwardFact
+from couplint_ast.facts.types import CallFact, ClientExport, FileFacts, ForwardFact
 from couplint_ast.facts.values import Part, Value, substitute, url_path
 
 MAX_DEPTH = 4
@@ -118,6 +118,24 @@ class WorkspaceIndex:
             ]
         return candidates[0] if len(candidates) == 1 else None
 
+    # -- client objects of other modules ---------------------------------------------------
+    def client(self, service: str, here: PurePosixPath, name: str) -> ClientExport | None:
+        """The client object `name` (as imported from `here`: `.http.session`) is, if the
+        module it comes from builds one at module level."""
+        module, _, attr = name.rpartition(".")
+        found = self._module(service, here, module) if module.strip(".") else None
+        if found is None:
+            return None
+        for export in found[1].exports:
+            if export.name == attr and export.client is not None:
+                return export.client
+        return None
+
+    def clients_for(self, service: str, path: str) -> Callable[[str], ClientExport | None]:
+        """`client` for the file at `path` of `service`, as the fact extraction asks it."""
+        here = PurePosixPath(path)
+        return lambda name: self.client(service, here, name)
+
     # -- wrappers of other modules ------------------------------------------------------------
     def _wrapper(
         self, service: str, here: PurePosixPath, callee: str
@@ -183,7 +201,8 @@ class WorkspaceIndex:
 
 class Needs:
     """Which files the index still needs, that the prefilter let pass unparsed: modules
-    whose names calls use, settings modules, and files that may call a wrapper.
+    whose names calls use, settings modules, files that may call a wrapper, and files that
+    may call a method of a client object another module exports.
 
     `couplint check` parses them in a second round, so that what crosses modules costs
     only where a call needs it (the prefilter stays as tight as flake8's).
@@ -193,23 +212,35 @@ class Needs:
         self.modules: dict[str, set[tuple[PurePosixPath, str]]] = {}
         self.settings: set[str] = set()
         self.functions: dict[str, set[str]] = {}
+        clients: dict[str, set[str]] = {}
         for service, facts in files:
             here = PurePosixPath(facts.path)
-            for call in facts.calls:
-                for part in call.target.parts():
+            for export in facts.exports:
+                if export.client is not None:
+                    clients.setdefault(service, set()).add(export.name)
+            values = [call.target for call in facts.calls]
+            values += [value for forward in facts.forwards for _, value in forward.args]
+            for value in values:
+                for part in value.parts():
                     if part.kind == "name" and part.owner:
                         self.modules.setdefault(service, set()).add((here, part.owner))
                     elif part.kind == "setting":
                         self.settings.add(service)
+            for call in facts.calls:
                 if call.params and call.scope and "." not in call.scope and not call.via:
                     self.functions.setdefault(service, set()).add(call.scope)
         self._words = {
             service: re.compile(rf"\b(?:{'|'.join(map(re.escape, sorted(names)))})\s*\(")
             for service, names in self.functions.items()
         }
+        # A method called on a client object another module exports: `session.get(`.
+        self._clients = {
+            service: re.compile(rf"\b(?:{'|'.join(map(re.escape, sorted(names)))})\s*\.\s*\w+\s*\(")
+            for service, names in clients.items()
+        }
 
     def __bool__(self) -> bool:
-        return bool(self.modules or self.settings or self.functions)
+        return bool(self.modules or self.settings or self.functions or self._clients)
 
     def wants(self, service: str, path: str, text: str) -> bool:
         """True when the file at `path` of `service` may hold what a call needs."""
@@ -222,7 +253,10 @@ class Needs:
             if _is_module(where, here, module):
                 return True
         words = self._words.get(service)
-        return words is not None and words.search(text) is not None
+        if words is not None and words.search(text) is not None:
+            return True
+        used = self._clients.get(service)
+        return used is not None and used.search(text) is not None
 
 
 def _is_module(where: PurePosixPath, here: PurePosixPath, module: str) -> bool:

@@ -32,6 +32,7 @@ from couplint_ast.facts.scopes import Func, Obj, Ref, Scope
 from couplint_ast.facts.types import (
     BrokerFact,
     CallFact,
+    ClientExport,
     ExportFact,
     FactFields,
     ForwardFact,
@@ -58,7 +59,7 @@ MAX_WRAPPER_DEPTH = 3
 def build(records: CallRecords) -> FactFields:
     """Resolve what the traversal recorded into the FileFacts fields."""
     ctx = records.ctx
-    evaluator = Evaluator(records.symbols)
+    evaluator = Evaluator(records.symbols, ctx.clients)
     values = ValueResolver(ctx, records.symbols, evaluator, records.sites)
     literals: dict[int, UrlLiteralFact] = {}
     for node, _scope in records.literals:
@@ -67,7 +68,7 @@ def build(records: CallRecords) -> FactFields:
             default = id(node) in records.env_defaults
             literals[id(node)] = UrlLiteralFact(ctx.span(node), value, default=default)
     builder = _Builder(records, evaluator, values)
-    shared_exports = exports(records, values) if ctx.workspace else ()
+    shared_exports = exports(records, values, builder) if ctx.workspace else ()
     forwards = builder.forwards() if ctx.forwards else ()
     if not records.relevant:
         return {
@@ -100,7 +101,9 @@ def build(records: CallRecords) -> FactFields:
     }
 
 
-def exports(records: CallRecords, values: ValueResolver) -> tuple[ExportFact, ...]:
+def exports(
+    records: CallRecords, values: ValueResolver, builder: _Builder
+) -> tuple[ExportFact, ...]:
     """Module-level names whose values say where something goes (see `ExportFact`)."""
     found = []
     for (scope, name), bindings in records.symbols.binds.items():
@@ -108,6 +111,10 @@ def exports(records: CallRecords, values: ValueResolver) -> tuple[ExportFact, ..
             continue
         if all(b.kind == "import" for b in bindings):
             continue  # re-exporting a library name says nothing of an endpoint
+        client = builder.client_export(name)
+        if client is not None:
+            found.append(ExportFact(name, Value(), client))
+            continue
         value = values.value(cst.Name(name), ())
         if _telling(value):
             found.append(ExportFact(name, value))
@@ -137,6 +144,17 @@ class _Builder:
             for site in records.sites
             if (dotted_name(site.node.func) or "").endswith("setdefaulttimeout")
         )
+
+    def client_export(self, name: str) -> ClientExport | None:
+        """What another module importing `name` gets, when it is a client object this
+        module builds at module level (`session = requests.Session()`)."""
+        obj = self.ev.value(cst.Name(name), ())
+        if not isinstance(obj, Obj) or obj.imported is not None:
+            return None
+        if obj.kind not in KIND_METHODS and obj.kind not in ("grpc.Stub", "zeep.Service"):
+            return None
+        base = self.parts.base(obj) or Value()
+        return ClientExport(obj.kind, obj.origin, base, self.parts.client_timeout(obj))
 
     def callee_name(self, func: cst.BaseExpression, scope: Scope) -> str | None:
         """The qualified name a call's function resolves to through imports, if any."""

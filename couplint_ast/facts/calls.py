@@ -27,6 +27,8 @@ class CallCollector(FactCollector):
         super().__init__(ctx)
         self.ctx = ctx
         self.records = CallRecords(ctx)
+        # The workspace parses a file again when it may use another module's client object.
+        self.records.relevant = ctx.clients is not None
         self.symbols = self.records.symbols
         self.sites = self.records.sites
         self.attr_sets = self.records.attr_sets
@@ -95,9 +97,12 @@ class CallCollector(FactCollector):
             if not isinstance(local, cst.Name) or name is None:
                 continue
             # A relative import is this project's own code: no client, and it shadows.
-            where = "." * len(node.relative) + (module or "")
+            # `.http.get_json` for `from .http import get_json`, `.http` for `from . import
+            # http`: as many dots as the import's level.
+            dots = "." * len(node.relative)
+            full = f"{dots}{module}.{name}" if module else f"{dots}{name}"
             kind = "local" if relative else "import"
-            self._bind(local.value, Binding(kind, name=f"{where}.{name}"))
+            self._bind(local.value, Binding(kind, name=full))
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         scope = self._scope()  # the scope collector has already entered the class

@@ -103,6 +103,8 @@ class ClientParts:
 
     def base(self, obj: Obj) -> Value | None:
         """What a client object adds to its calls' URLs: base_url, host and port, address."""
+        if obj.imported is not None:
+            return obj.imported.base if obj.imported.base.alternatives else None
         if obj.kind in ("grpc.Stub", "zeep.Service"):
             return self.base(obj.parent) if obj.parent is not None else None
         if not isinstance(obj.node, cst.Call):
@@ -168,6 +170,8 @@ class ClientParts:
 
     def client_timeout(self, obj: Obj) -> TimeoutState | None:
         """The timeout a client object gives its calls; None when it sets none."""
+        if obj.imported is not None:
+            return obj.imported.timeout
         if obj.kind == "grpc.Stub":
             channel = obj.parent  # an interceptor may set deadlines
             intercepted = channel is not None and (

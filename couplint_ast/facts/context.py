@@ -8,7 +8,7 @@ from typing import ClassVar
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
-from couplint_ast.facts.types import FactFields
+from couplint_ast.facts.types import ClientExport, FactFields
 from couplint_ast.model import Span
 
 
@@ -41,6 +41,9 @@ class ModuleContext:
         # False when only this file's own findings are wanted (flake8): no workspace facts.
         self.workspace = True
         self.forwards = True  # calls of other modules' functions (`ForwardFact`)
+        # The workspace's answer to "is this name, imported from the project, a client
+        # object built in its module?" (`from .http import session`); None in flake8.
+        self.clients: Callable[[str], ClientExport | None] | None = None
         # Positions of the import statements in source order, when the parser had them.
         self.import_spans: tuple[tuple[int, int], ...] | None = None
         self._positions: Mapping[cst.CSTNode, CodeRange] | None = None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import libcst as cst
 
 from couplint_ast.facts.broker_catalog import (
@@ -32,6 +34,7 @@ from couplint_ast.facts.scopes import (
     Symbols,
     Value,
 )
+from couplint_ast.facts.types import ClientExport
 
 MAX_DEPTH = 40
 MAX_STEPS = 200_000  # per module: a budget no real file comes near, against crafted ones
@@ -40,8 +43,11 @@ MAX_STEPS = 200_000  # per module: a budget no real file comes near, against cra
 class Evaluator:
     """What an expression is, from a finished traversal's `Symbols`; None when unknown."""
 
-    def __init__(self, symbols: Symbols) -> None:
+    def __init__(
+        self, symbols: Symbols, clients: Callable[[str], ClientExport | None] | None = None
+    ) -> None:
         self.symbols = symbols
+        self.clients = clients  # client objects other modules of the project export
         self._active: set[object] = set()
         self._memo: dict[object, Value | None] = {}
         self._cycle = False
@@ -117,8 +123,11 @@ class Evaluator:
 
     def _binding(self, binding: Binding, depth: int) -> Value | None:
         node, kind = binding.node, binding.kind
-        if kind == "import":
-            return _instance(binding.name)
+        if kind in ("import", "local"):
+            client = self.clients(binding.name) if self.clients is not None else None
+            if client is not None:
+                return Obj(client.kind, None, (), client.origin, imported=client)
+            return _instance(binding.name) if kind == "import" else None
         if kind == "expr" and isinstance(node, cst.BaseExpression):
             return self._value(node, binding.scope, depth)
         if kind == "def" and isinstance(node, cst.FunctionDef):
@@ -142,9 +151,20 @@ class Evaluator:
             if isinstance(value, Func) and _is_property(value.node):
                 return self._returns(value, depth)
             return value
+        if self.clients is not None and isinstance(node.value, cst.Name):
+            found = self.symbols.lookup(scope, node.value.value)
+            module = found[1] if found is not None and len(found[1]) == 1 else []
+            if module and module[0].kind == "local":  # `from . import http`, `http.session`
+                client = self.clients(f"{module[0].name}.{attr}")
+                if client is not None:
+                    return Obj(client.kind, None, (), client.origin, imported=client)
         base = self._value(node.value, scope, depth)
         if isinstance(base, Ref):
-            return _instance(f"{base.name}.{attr}")
+            name = f"{base.name}.{attr}"
+            client = self.clients(name) if self.clients is not None else None
+            if client is not None:  # `from app import http`, then `http.session`
+                return Obj(client.kind, None, (), client.origin, imported=client)
+            return _instance(name)
         if isinstance(base, Obj):
             kind = ATTRIBUTE_FACTORIES.get((base.kind, attr))
             if kind is not None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import libcst as cst
 from libcst.metadata import MetadataWrapper
 
@@ -15,7 +17,7 @@ from couplint_ast.facts.routes import RouteCollector
 from couplint_ast.facts.sql import SqlCollector
 from couplint_ast.facts.startup import StartupCollector
 from couplint_ast.facts.strings import AssignmentCollector
-from couplint_ast.facts.types import FactFields, FileFacts
+from couplint_ast.facts.types import ClientExport, FactFields, FileFacts
 
 # AssignmentCollector comes first: it keeps `ctx.scope`, which the others read while
 # visiting. Facts are built after the traversal, when the alias table is complete.
@@ -38,6 +40,7 @@ def extract_facts(
     import_spans: tuple[tuple[int, int], ...] | None = None,
     workspace: bool = True,
     forwards: bool = True,
+    clients: Callable[[str], ClientExport | None] | None = None,
 ) -> FileFacts:
     """All facts of one file, from one traversal; positions only for what was found.
 
@@ -46,12 +49,15 @@ def extract_facts(
     `workspace` (flake8, which sees one file), the facts only the workspace index reads
     (`exports`, `forwards`) are not computed; without `forwards`, calls of other modules'
     functions are not (their positions cost a code-generation pass of the file).
+    `clients` tells which names imported from the project are client objects built in
+    their module (the workspace knows; see `facts.types.ClientExport`).
     """
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     ctx = ModuleContext(wrapper)
     ctx.import_spans = import_spans
     ctx.workspace = workspace
     ctx.forwards = workspace and forwards
+    ctx.clients = clients
     collectors = [collector(ctx) for collector in COLLECTORS]
     wrapper.visit_batched(collectors)
     fields: FactFields = {}

@@ -18,6 +18,7 @@ from typing import Union
 import libcst as cst
 
 from couplint_ast.facts.context import dotted_name
+from couplint_ast.facts.types import ClientExport
 
 Scope = tuple[str, ...]
 
@@ -72,6 +73,7 @@ class Obj:
     origin: str = ""  # the qualified constructor (or stub class) name
     parent: Obj | None = None  # the object it came from (a stub's channel)
     custom: bool = False  # a subclass defined in this module: its settings are unknown
+    imported: ClientExport | None = None  # built in another module of the project
 
 
 @dataclass(frozen=True, eq=False)
