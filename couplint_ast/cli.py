@@ -62,9 +62,65 @@ def _fail(message: str) -> NoReturn:
 
 def _load(config_path: str | None, paths: Sequence[Path]) -> Config:
     try:
-        return load_config(config_path, linted=[str(p) for p in paths])
+        config = load_config(config_path, linted=[str(p) for p in paths])
     except ConfigError as exc:
         _fail(f"config error: {exc}")
+    if config.path is None:
+        where = Path(os.path.abspath(paths[0] if paths else ".")).as_posix()
+        _fail(
+            f"no config found: no couplint.toml, nor pyproject.toml with [tool.couplint], in "
+            f"the working directory or '{where}' or above; `couplint init` writes one"
+        )
+    if not config.services and config.service is None:
+        _fail(
+            f"{_shown(config.path)} defines no services ([tool.couplint.services.NAME]); "
+            "`couplint init` infers them from the repository"
+        )
+    return config
+
+
+def _files(n: int, noun: str = "file") -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
+def _shown(path: Path) -> str:
+    rel = os.path.relpath(path)
+    return path.as_posix() if rel.startswith("..") else Path(rel).as_posix()
+
+
+def _summary(workspace: Workspace, config: Config) -> None:
+    """What was read, on stderr: files per service, outside every service, skipped."""
+    per_service: dict[str, int] = {}
+    outside = tests = 0
+    for result in workspace.results:
+        if result.service is not None:
+            per_service[result.service] = per_service.get(result.service, 0) + 1
+        elif config.is_test_file(result.path):
+            tests += 1
+        else:
+            outside += 1
+    counts = ", ".join(f"{name} {n}" for name, n in sorted(per_service.items()))
+    total = sum(per_service.values())
+    line = f"couplint: {_files(total)} analysed" + (f" ({counts})" if counts else "")
+    merged = len(workspace.files) - sum(1 for r in workspace.results if r.facts is not None)
+    if not workspace.results and merged:
+        line = f"couplint: facts of {_files(merged)} read from facts files"
+    if outside:
+        line += f"; {_files(outside)} outside every service's paths, not analysed"
+    if tests:
+        line += f"; {_files(tests, 'test file')} not analysed (include-tests = false)"
+    skipped = [r for r in workspace.results if r.problem is not None]
+    if skipped:
+        line += f"; {len(skipped)} skipped"
+    click.echo(line, err=True)
+    for result in skipped:
+        # A parse problem is said with its path; an unreadable file's message holds it.
+        problem = (
+            f"{result.path}: {result.problem}"
+            if result.problem == PARSE_PROBLEM
+            else result.problem
+        )
+        click.echo(f"couplint: skipped {problem}", err=True)
 
 
 def _codes(values: tuple[str, ...]) -> list[str]:
@@ -133,10 +189,6 @@ def check(
     enabled = code_selector(_codes(select), _codes(ignore), _codes(extend_select))
     per_file = _nothing if workspace_only else enabled
     workspace = _collect(paths, config, per_file, jobs)
-    for result in workspace.results:
-        # Unreadable files are said here; ones that do not parse are flake8's E999.
-        if result.problem is not None and result.problem != PARSE_PROBLEM:
-            click.echo(f"couplint: skipped {result.problem}", err=True)
     found = workspace.diagnostics()
     if any(enabled(rule.code) for rule in WORKSPACE_RULES):
         found += run_workspace_rules(workspace.graph(config), config, enabled)
@@ -150,6 +202,7 @@ def check(
     else:
         output = format_text(found)
     click.echo(output, nl=False)
+    _summary(workspace, config)
     sys.exit(EXIT_FINDINGS if found else EXIT_CLEAN)
 
 

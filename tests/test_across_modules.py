@@ -199,3 +199,54 @@ def test_stubs_and_wrappers_of_a_module_imported_with_from_dot(
         "web/app/views.py:9:12: CPL301 synchronous call to service 'exercises' through"
         " 'get_json' with requests\n",
     )
+
+
+BREAKER_FILES = {
+    "users/app.py": "",
+    "exercises/app.py": "",
+    "web/app/__init__.py": "",
+    "web/app/breakers.py": (
+        "import pybreaker\n\nusers_breaker = pybreaker.CircuitBreaker(fail_max=5)\n"
+    ),
+    "web/app/decorators.py": "def logged(f):\n    return f\n",
+    "web/app/views.py": (
+        "import os\n\nimport requests\n\nfrom app.breakers import users_breaker\n"
+        "from .decorators import logged\n\nUSERS = os.environ['USERS_ADDR']\n\n\n"
+        "@users_breaker\ndef guarded():\n    return requests.get(USERS + '/a', timeout=2)\n\n\n"
+        "@logged\ndef unknown():\n    return requests.get(USERS + '/b', timeout=2)\n\n\n"
+        "def bare():\n    return requests.get(USERS + '/c', timeout=2)\n"
+    ),
+}
+
+
+def test_breakers_imported_from_another_module_guard(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    config = CONFIG.replace('paths = ["web"]', 'paths = ["web"]\npackages = ["app"]')
+    make_repo(tmp_path, BREAKER_FILES, config)
+    # `users_breaker` is a breaker (check reads its module); `logged` is the project's own
+    # decorator, which may hold one: unknown, so not reported; `bare` has none.
+    expected = (
+        "web/app/views.py:22:12: CPL303 call to service 'users' is not guarded by a circuit"
+        " breaker\n"
+    )
+    assert run("check", "--select", "CPL303") == (1, expected)
+    flake8 = subprocess.run(
+        [sys.executable, "-m", "flake8", "--select=CPL303", "web"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    # One file cannot tell what `users_breaker` is: the project's own code, so unknown.
+    assert flake8.stdout == expected
+
+
+def test_a_path_after_a_base_without_its_slash_is_kept() -> None:
+    from couplint_ast.facts.values import Part, Value, url_path
+
+    # `current_app.config['B_URL'] + "users/42"`: the base is written with its slash.
+    config = Value.of(Part("config", "B_URL"), Part("text", "users/42"))
+    assert url_path(config, "requests") == "/users/42"
+    port = Value.of(Part("env", "B_HOST"), Part("text", ":8080/x"))
+    assert url_path(port, "requests") is None

@@ -34,7 +34,7 @@ def test_check_text(repo: Path) -> None:
         1,
         "orders/orders/api.py:1:1: CPL102 imports 'billing.invoices' from package 'billing'"
         " of service 'billing'\n",
-        "",
+        "couplint: 3 files analysed (billing 1, orders 2)\n",
     )
 
 
@@ -53,8 +53,9 @@ def test_check_json(repo: Path) -> None:
 
 
 def test_clean_exit_0(repo: Path) -> None:
-    assert run("check", "orders/orders/ok.py") == (0, "", "")
-    assert run("check", "--format", "json", "orders/orders/ok.py") == (0, "[]\n", "")
+    analysed = "couplint: 1 file analysed (orders 1)\n"
+    assert run("check", "orders/orders/ok.py") == (0, "", analysed)
+    assert run("check", "--format", "json", "orders/orders/ok.py") == (0, "[]\n", analysed)
 
 
 def test_select_and_ignore(repo: Path) -> None:
@@ -80,8 +81,9 @@ def test_undecodable_file_is_skipped_with_one_line(repo: Path) -> None:
     (repo / "orders" / "orders" / "bad.py").write_bytes(b"import billing\nx = '\xff'\n")
     code, out, err = run("check", "orders")
     assert code == 1 and out.count("CPL102") == 1
-    assert err.startswith("couplint: skipped orders/orders/bad.py: cannot decode: ")
-    assert err.count("\n") == 1
+    first, second = err.splitlines()
+    assert first == "couplint: 3 files analysed (orders 3); 1 skipped"
+    assert second.startswith("couplint: skipped orders/orders/bad.py: cannot decode: ")
 
 
 def test_explain_every_rule() -> None:

@@ -57,7 +57,7 @@ class ServiceCall:
     fact: CallFact
     target: Target
     timeout: Timeout  # the config applied
-    guarded: bool
+    guarded: bool | None  # None: a decorator of the project's own code may be a breaker
     startup: str | None  # where it runs at start-up, in words; None when it does not
     chosen_by_callers: bool = False  # a wrapper's call whose callers' targets are known
 
@@ -95,7 +95,7 @@ def service_calls(facts: FileFacts, config: Config, service: str | None) -> list
                 call,
                 target,
                 timeout_state(call, config),
-                is_guarded(call, config),
+                is_guarded(call, config, service),
                 startup_context(call, startup),
             )
         )
@@ -229,9 +229,24 @@ def service_for_env(config: Config, name: str, exact: bool = True) -> str | None
     return next(iter(found)) if len(found) == 1 else None
 
 
-def is_guarded(call: CallFact, config: Config) -> bool:
-    """True when a library circuit breaker or a `circuit-breakers` name guards `call`."""
-    return call.breaker or any(names_match(g, config.circuit_breakers) for g in call.guards)
+def is_guarded(call: CallFact, config: Config, service: str | None = None) -> bool | None:
+    """True when a library circuit breaker or a `circuit-breakers` name guards `call`;
+    None (unknown) when a decorator or wrapper of the project's own code does, which may
+    hold a breaker (`from .breakers import orders_breaker`, resolved only by the workspace
+    index when that module builds it); False otherwise."""
+    if call.breaker or any(names_match(g, config.circuit_breakers) for g in call.guards):
+        return True
+    if any(_own_code(name, config, service) for name in call.imported_guards):
+        return None
+    return False
+
+
+def _own_code(name: str, config: Config, service: str | None) -> bool:
+    """True for a dotted name imported from this service's own code."""
+    if name.startswith("."):
+        return True
+    own = config.service_named(service) if service is not None else None
+    return own is not None and any(name == p or name.startswith(p + ".") for p in own.packages)
 
 
 def names_match(name: str, configured: Iterable[str]) -> bool:

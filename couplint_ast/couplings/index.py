@@ -44,6 +44,7 @@ class WorkspaceIndex:
         calls = [self._callers_reach(service, facts, call) for call in calls]
         for forward in facts.forwards:
             calls.extend(self._through(service, here, forward))
+        calls = [self._guarded(service, here, call) for call in calls]
         if calls == list(facts.calls):
             return facts
         return dataclasses.replace(facts, calls=tuple(calls))
@@ -118,6 +119,16 @@ class WorkspaceIndex:
             ]
         return candidates[0] if len(candidates) == 1 else None
 
+    def _guarded(self, service: str, here: PurePosixPath, call: CallFact) -> CallFact:
+        """`call` guarded when a decorator or wrapper of it is another module's breaker."""
+        if call.breaker:
+            return call
+        for name in call.imported_guards:
+            found = self.client(service, here, name)
+            if found is not None and found.kind == "breaker":
+                return dataclasses.replace(call, breaker=True)
+        return call
+
     # -- client objects of other modules ---------------------------------------------------
     def client(self, service: str, here: PurePosixPath, name: str) -> ClientExport | None:
         """The client object `name` (as imported from `here`: `.http.session`) is, if the
@@ -171,6 +182,7 @@ class WorkspaceIndex:
                     path=url_path(target, call.client) if call.client != "grpc" else call.path,
                     breaker=call.breaker or forward.breaker,
                     guards=(*forward.guards, *call.guards),
+                    imported_guards=(*forward.imported_guards, *call.imported_guards),
                     scope=forward.scope,
                     at_import=forward.at_import,
                     via=function,
@@ -220,6 +232,11 @@ class Needs:
                     clients.setdefault(service, set()).add(export.name)
             values = [call.target for call in facts.calls]
             values += [value for forward in facts.forwards for _, value in forward.args]
+            for call in facts.calls:  # guards imported from another module: `.breakers.b`
+                for name in call.imported_guards:
+                    module = name.rpartition(".")[0]
+                    if module.strip("."):
+                        self.modules.setdefault(service, set()).add((here, module))
             for value in values:
                 for part in value.parts():
                     if part.kind == "name" and part.owner:

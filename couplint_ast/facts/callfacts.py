@@ -151,6 +151,8 @@ class _Builder:
         obj = self.ev.value(cst.Name(name), ())
         if not isinstance(obj, Obj) or obj.imported is not None:
             return None
+        if obj.kind == "breaker":  # `@orders_breaker` in the modules that import it
+            return ClientExport(obj.kind, obj.origin, Value(), None)
         if obj.kind not in KIND_METHODS and obj.kind not in ("grpc.Stub", "zeep.Service"):
             return None
         base = self.parts.base(obj) or Value()
@@ -283,6 +285,7 @@ class _Builder:
                 breaker=fact.breaker or guard.breaker,
                 retry=fact.retry or guard.retry,
                 guards=(*guard.names, *fact.guards),
+                imported_guards=(*guard.imported, *fact.imported_guards),
                 scope=".".join(caller.scope),
                 at_import=at_import(caller.frame),
                 via=fact.via or site.scope[-1],
@@ -318,6 +321,7 @@ class _Builder:
                         at_import(site.frame),
                         guard.names,
                         guard.breaker,
+                        guard.imported,
                     )
                 )
         return tuple(found)
@@ -379,6 +383,7 @@ class _Builder:
             breaker=guard.breaker,
             retry=guard.retry,
             guards=guard.names,
+            imported_guards=guard.imported,
             scope=".".join(site.scope),
             at_import=at_import(site.frame),
         )

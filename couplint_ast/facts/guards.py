@@ -40,14 +40,17 @@ class Guard:
     retry: bool = False
     names: tuple[str, ...] = ()
     bounded: bool = False  # inside `with eventlet.Timeout(5)`, `asyncio.timeout(5)` alike
+    imported: tuple[str, ...] = ()  # decorators imported, by import name (`.breakers.b`)
 
     def __or__(self, other: Guard) -> Guard:
         names = self.names + tuple(n for n in other.names if n not in self.names)
+        imported = self.imported + tuple(n for n in other.imported if n not in self.imported)
         return Guard(
             self.breaker or other.breaker,
             self.retry or other.retry,
             names,
             self.bounded or other.bounded,
+            imported,
         )
 
 
@@ -131,7 +134,22 @@ class Guards:
         names = _names(callee, value)
         if expr is not callee:
             names += tuple(n for n in _names(expr, whole) if n not in names)
-        return Guard(breaker, retry, names)
+        imported = () if breaker or retry else self._imported(callee, scope)
+        return Guard(breaker, retry, names, imported=imported)
+
+    def _imported(self, node: cst.BaseExpression, scope: Scope) -> tuple[str, ...]:
+        """The import name of a decorator imported from elsewhere (`.breakers.b` for
+        `from .breakers import b`, `app.breakers.b`): the couplings stage tells the
+        project's own code, which the workspace index reads, from libraries."""
+        dotted = dotted_name(node) if isinstance(node, (cst.Name, cst.Attribute)) else None
+        if dotted is None:
+            return ()
+        head, _, rest = dotted.partition(".")
+        found = self.ev.symbols.lookup(scope, head)
+        bindings = found[1] if found is not None else []
+        if len(bindings) != 1 or bindings[0].kind not in ("local", "import"):
+            return ()
+        return (f"{bindings[0].name}.{rest}" if rest else bindings[0].name,)
 
     def _with(self, expr: cst.BaseExpression, scope: Scope) -> Guard:
         if isinstance(expr, cst.Await):

@@ -114,6 +114,9 @@ class CallFact:
     - `guards`: dotted names of what surrounds the call, innermost first: `with` items,
       wrapper calls, decorators of enclosing functions, each as written and import-resolved
       (`guarded`, `acme_http.guarded`), so that config (`circuit-breakers`) can add breakers.
+    - `imported_guards`: the decorators of enclosing functions that are imported, by import
+      name (`.breakers.orders_breaker`, `app.breakers.orders_breaker`): one of the
+      project's own may be a breaker that only the workspace index can see.
     - `scope`: enclosing class and function names, dotted ("OrdersClient.fetch"); "" at
       module level.
     - `at_import`: the call runs when the module is imported or run: module level, a class
@@ -138,6 +141,7 @@ class CallFact:
     breaker: bool = False
     retry: bool = False
     guards: tuple[str, ...] = ()
+    imported_guards: tuple[str, ...] = ()  # decorators by import name (`.breakers.b`)
     scope: str = ""
     at_import: bool = False
     via: str = ""
@@ -245,7 +249,9 @@ class RouteFact:
 class ClientExport:
     """A client object built at module level (`session = requests.Session()`,
     `stub = OrdersStub(channel)`): its catalog kind, constructor, the base it gives its
-    calls' URLs, and the timeout it sets (None: it sets none)."""
+    calls' URLs, and the timeout it sets (None: it sets none). A circuit breaker built at
+    module level (`orders_breaker = pybreaker.CircuitBreaker()`) is one too, of kind
+    `breaker`, so that the modules decorating their functions with it are known guarded."""
 
     kind: str
     origin: str
@@ -283,6 +289,7 @@ class ForwardFact:
     at_import: bool = False
     guards: tuple[str, ...] = ()
     breaker: bool = False
+    imported_guards: tuple[str, ...] = ()  # decorators by import name (`.breakers.b`)
 
 
 @dataclass(frozen=True)

@@ -190,6 +190,9 @@ def url_path(target: Value | None, client: str) -> str | None:
         start = slash
     else:
         start = 0 if first.kind == "text" else 1  # past an env var or setting as the base
+        if start == 1 and full[1:2] not in ("", "/", "\0", ":", "?", "#"):
+            # `config['B_URL'] + "users/42"`: a base written with its trailing slash.
+            full = full[:1] + "/" + full[1:]
     if not full.startswith("/", start):
         return None
     path = re.split(r"[?#]", full[start:], maxsplit=1)[0]

@@ -118,7 +118,7 @@ def _add_call(
         call.span.col,
         detail,
         timeout=found.timeout == BOUNDED if found.timeout != "unknown" else None,
-        breaker=found.guarded,
+        breaker=found.guarded is True,
         retry=call.retry,
         startup=found.startup is not None,
     )

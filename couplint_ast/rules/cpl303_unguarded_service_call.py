@@ -101,7 +101,7 @@ class UnguardedServiceCall(FileRule):
 
     def check(self, found: Couplings) -> Iterator[Diagnostic]:
         for call in found.calls:
-            if call.reaches_service and not call.fact.forwarded and not call.guarded:
+            if call.reaches_service and not call.fact.forwarded and call.guarded is False:
                 yield self.report(found.facts, call.fact.span, target=call.describe())
 
     @classmethod
