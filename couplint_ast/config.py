@@ -87,9 +87,16 @@ class Config:
                         best = (depth, svc.name)
         return best[1] if best else None
 
-    def table_owner(self, table: str) -> str | None:
-        """The service owning a table reference (`t` or `schema.t`), case-insensitively."""
-        return self._tables.owner(table)
+    def table_owner(self, table: str, own_service: str | None = None) -> str | None:
+        """The service owning a table reference (`t` or `schema.t`), case-insensitively.
+
+        The file's own service first: a table it claims is its own, whoever else does too
+        (every service has its own `schema_migrations`); one that several other services
+        claim is ambiguous (None)."""
+        owners = self._tables.owners(table)
+        if own_service in owners:
+            return own_service
+        return next(iter(owners)) if len(owners) == 1 else None
 
     def package_owner(self, module: str, own_service: str | None) -> PackageOwner | None:
         """Who a dotted import belongs to; the longest configured name wins.
@@ -124,31 +131,34 @@ class _TableIndex:
     """Owned-table lookup implementing design.md's matching rules."""
 
     def __init__(self, services: Iterable[ServiceConfig]) -> None:
-        self.exact: dict[str, str] = {}
+        self.exact: dict[str, set[str]] = {}
         self.by_last: dict[str, set[str]] = {}
-        self.schemas: dict[str, str] = {}
+        self.schemas: dict[str, set[str]] = {}
         for svc in services:
             for entry in svc.tables:
                 entry = entry.lower()
                 if entry.endswith(".*"):
-                    self.schemas[entry[:-2]] = svc.name
+                    self.schemas.setdefault(entry[:-2], set()).add(svc.name)
                     continue
-                self.exact[entry] = svc.name
+                self.exact.setdefault(entry, set()).add(svc.name)
                 if "." in entry:
                     self.by_last.setdefault(entry.rsplit(".", 1)[1], set()).add(svc.name)
 
-    def owner(self, table: str) -> str | None:
+    def owners(self, table: str) -> set[str]:
+        """The services claiming a table reference, by the first rule that matches."""
         parts = table.lower().replace('"', "").split(".")
         name = parts[-1]
         if len(parts) == 1:
-            if name in self.exact:
-                return self.exact[name]
-            owners = self.by_last.get(name, set())
-            return next(iter(owners)) if len(owners) == 1 else None
+            return self.exact.get(name) or self.by_last.get(name, set())
         qualified = f"{parts[-2]}.{name}"
         if parts[-2] in SYSTEM_SCHEMAS:
-            return self.exact.get(qualified)
-        return self.exact.get(qualified) or self.schemas.get(parts[-2]) or self.exact.get(name)
+            return self.exact.get(qualified, set())
+        return (
+            self.exact.get(qualified)
+            or self.schemas.get(parts[-2])
+            or self.exact.get(name)
+            or set()
+        )
 
 
 _TOP_KEYS: Mapping[str, type] = {
@@ -252,7 +262,7 @@ def _build(path: Path, table: Mapping[str, Any]) -> Config:
             services[name] = svc
     # A service defined here replaces a catalog entry of the same name.
     services.update(_services(path, prefix, table.get("services", {}), False))
-    _check_table_claims(path, prefix, services.values())
+    _check_host_claims(path, prefix, services.values())
     hops = table.get("max-chain-hops", 2)
     if hops < 1:
         raise ConfigError(path, prefix + "max-chain-hops", "must be at least 1")
@@ -299,16 +309,17 @@ def _services(
     return result
 
 
-def _check_table_claims(path: Path, prefix: str, services: Iterable[ServiceConfig]) -> None:
+def _check_host_claims(path: Path, prefix: str, services: Iterable[ServiceConfig]) -> None:
+    """A host (or env var) that two services claim would charge its calls to either."""
     claimed: dict[str, str] = {}
     for svc in services:
-        for table in svc.tables:
-            other = claimed.setdefault(table, svc.name)
+        for host in svc.hosts:
+            other = claimed.setdefault(host.lower(), svc.name)
             if other != svc.name:
                 raise ConfigError(
                     path,
-                    f"{prefix}services.{svc.name}.tables",
-                    f"table '{table}' is also claimed by service '{other}'",
+                    f"{prefix}services.{svc.name}.hosts",
+                    f"host '{host}' is also claimed by service '{other}'",
                 )
 
 

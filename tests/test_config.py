@@ -169,9 +169,9 @@ def error_of(repo: Path, text: str, name: str = "pyproject.toml") -> str:
             "tool.couplint.services.orders.paths: 'services/nope' does not exist",
         ),
         (
-            "[tool.couplint.services.a]\ntables = ['t']\n[tool.couplint.services.b]\n"
-            "tables = ['T']\n",
-            "tool.couplint.services.b.tables: table 't' is also claimed by service 'a'",
+            "[tool.couplint.services.a]\nhosts = ['api:80']\n[tool.couplint.services.b]\n"
+            "hosts = ['API:80']\n",
+            "tool.couplint.services.b.hosts: host 'API:80' is also claimed by service 'a'",
         ),
         ("[tool.couplint\nservice = 'x'\n", "(syntax): invalid TOML: "),
         ("[tool.couplint]\nservices = 3\n", "tool.couplint.services: expected a table, got int"),

@@ -689,3 +689,28 @@ def test_syntax_errors_and_odd_text_do_not_crash() -> None:
 )
 def test_the_prefilter_sees_every_way_of_naming_a_table(source: str) -> None:
     assert lint(source) != []  # lint() also checks that the prefilter changes nothing
+
+
+def test_a_table_every_service_has_is_its_own_first() -> None:
+    from pathlib import Path
+
+    from couplint_ast.config import Config, ServiceConfig
+
+    def at(name: str) -> tuple[Path, ...]:
+        return (Path(f"services/{name}").absolute(),)
+
+    services = (
+        ServiceConfig("shipping", at("shipping"), tables=("schema_migrations",)),
+        ServiceConfig("orders", at("orders"), tables=("schema_migrations", "audit")),
+        ServiceConfig("billing", at("billing"), tables=("audit",)),
+        ServiceConfig("stock", at("stock"), tables=("bins",)),
+    )
+    config = Config(services=services)
+    source = (
+        'cur.execute("SELECT * FROM schema_migrations")\n'  # shipping's own: not coupling
+        'cur.execute("SELECT * FROM audit")\n'  # orders' and billing's: ambiguous, silent
+        'cur.execute("SELECT * FROM bins")\n'  # stock's alone: reported
+    )
+    assert testing.lint(source, ("CPL201",), config) == [
+        (3, 0, "CPL201", "SQL reads table 'bins' owned by service 'stock'")
+    ]

@@ -14,7 +14,7 @@ from couplint_ast.parse import Needle
 
 def foreign_table_owner(config: Config, table: str, service: str) -> str | None:
     """The service owning `table` when it is not `service`; None for own or unowned tables."""
-    owner = config.table_owner(table)
+    owner = config.table_owner(table, service)
     return owner if owner is not None and owner != service else None
 
 

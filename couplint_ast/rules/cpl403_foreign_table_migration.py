@@ -78,7 +78,7 @@ class ForeignTableMigration(FileRule):
         facts, config, service = found.facts, found.config, found.service
         seen: set[tuple[Span, str]] = set()
         for span, table, verb in touched_tables(facts):
-            owner = config.table_owner(table)
+            owner = config.table_owner(table, service)
             if owner is None or owner == service or (span, table.lower()) in seen:
                 continue
             seen.add((span, table.lower()))
