@@ -248,6 +248,46 @@ def graph(paths: tuple[Path, ...], config_path: str | None, fmt: str, jobs: int 
 
 
 @main.command()
+@click.argument("root", required=False, type=click.Path(path_type=Path), default=Path("."))
+@click.option("--write", is_flag=True, help="Add the table to ROOT/pyproject.toml.")
+@click.option(
+    "--check",
+    "check_only",
+    is_flag=True,
+    help="Exit 1 when the config lacks a service, host or table that the repository shows.",
+)
+def init(root: Path, write: bool, check_only: bool) -> None:
+    """Infer the config from what ROOT says: compose files, Dockerfiles, code, models."""
+    from couplint_ast.init import infer, lacking, render, write_config
+
+    if not root.is_dir():
+        _fail(f"{root}: not a folder")
+    found = infer(root)
+    for note in found.notes:
+        click.echo(f"couplint: {note}", err=True)
+    if check_only:
+        try:
+            config = load_config(None, start=root)
+        except ConfigError as exc:
+            _fail(f"config error: {exc}")
+        if config.path is None:
+            _fail(f"no config found in '{root}' or above; `couplint init --write` writes one")
+        missing = lacking(found, config)
+        for line in missing:
+            click.echo(f"{_shown(config.path)}: {line}")
+        sys.exit(EXIT_FINDINGS if missing else EXIT_CLEAN)
+    text = render(found)
+    if not write:
+        click.echo(text, nl=False)
+        return
+    try:
+        target = write_config(root, text)
+    except ValueError as exc:
+        _fail(str(exc))
+    click.echo(f"couplint: wrote [tool.couplint] to {_shown(target)}", err=True)
+
+
+@main.command()
 @click.argument("code")
 def explain(code: str) -> None:
     """Explain rule CODE: what it finds, why it matters, how to fix it."""

@@ -179,6 +179,9 @@ class Linter:
         source = Text(text)
         verdict = self.verdict(source, service)
         if verdict == "skip":
+            # Nothing to find here, but a file that does not parse is said (Python 2).
+            if self.collect and source.tree is None and parse(source) is None:
+                return FileResult(display, service, problem=PARSE_PROBLEM)
             return FileResult(display, service)
         if self.clients is not None and verdict == "parse":
             resolver = self.clients(service, display)

@@ -1,0 +1,602 @@
+"""`couplint init`: the service map a repository already states, each entry with evidence.
+
+What is read, in order: compose files (services, build folders, names, aliases, published
+ports, environment and env files), folders with a Dockerfile and Python code that no
+compose service builds, then each service's own code: its import roots (`packages`), its
+ORM models and migrations (`tables`, read by the same fact collectors as `check`), and
+the code outside every service that two or more services import (shared packages).
+
+Secrets stay where they are: only env var *names*, service names and ports are ever
+printed, never an env value. Nothing is written without `--write`, and links out of the
+root are never followed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from couplint_ast.config import Config
+from couplint_ast.init.compose import COMPOSE_NAME, Service, read_compose, read_env_file
+
+SKIP_DIRS = frozenset(
+    {
+        ".git",
+        ".hg",
+        "node_modules",
+        ".venv",
+        "venv",
+        "env",
+        "__pycache__",
+        ".tox",
+        ".nox",
+        "site-packages",
+        "dist",
+        "build",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".couplint_cache",
+    }
+)
+MAX_FILES = 50_000  # files looked at under the root: beyond, the rest is a note
+DATABASE_IMAGES = ("postgres", "postgis", "mysql", "mariadb", "mongo", "timescale", "cockroach")
+INFRA_IMAGES = (
+    "rabbitmq",
+    "redis",
+    "kafka",
+    "zookeeper",
+    "localstack",
+    "jaeger",
+    "otel",
+    "prometheus",
+    "grafana",
+    "elasticsearch",
+    "opensearch",
+    "kibana",
+    "memcached",
+    "nats",
+    "minio",
+    "mailhog",
+    "consul",
+    "vault",
+    "zipkin",
+    "logstash",
+    "fluent",
+    "loki",
+    "tempo",
+    "adminer",
+    "pgadmin",
+    "mongo-express",
+    "flower",
+    "selenium",
+    "sentry",
+    "statsd",
+    "etcd",
+    "pulsar",
+    "activemq",
+    "mosquitto",
+    "emqx",
+    "keycloak",
+    "mailpit",
+    "smtp4dev",
+    "clickhouse",
+)
+TABLE_WORDS = (
+    "__tablename__",
+    "db_table",
+    "create_table",
+    "CreateModel",
+    "Table(",
+    "table=True",
+    "table_name",
+    "class Meta",
+)
+DOMAIN_MARKERS = (
+    (
+        re.compile(
+            r"__tablename__|\(\s*(?:db\.)?Model\s*\)|models\.Model\b|declarative_base|"
+            r"DeclarativeBase|SQLModel"
+        ),
+        "ORM models",
+    ),
+    (re.compile(r"\bBaseModel\b"), "pydantic models"),
+    (re.compile(r"@dataclass|@dataclasses\.dataclass"), "dataclasses"),
+    (re.compile(r"class \w*Event\b"), "event classes"),
+)
+_TEST_NAMES = re.compile(r"^(?:test_.*|.*_test|conftest|setup|manage|wsgi|asgi)\.py$")
+
+
+@dataclass
+class Entry:
+    """One value of the config and why: `docker-compose.yml:14: compose service name`."""
+
+    value: str
+    evidence: str
+
+
+@dataclass
+class Inferred:
+    """A service as the repository shows it."""
+
+    name: str
+    paths: list[Entry] = field(default_factory=list)
+    packages: list[Entry] = field(default_factory=list)
+    tables: list[Entry] = field(default_factory=list)
+    hosts: list[Entry] = field(default_factory=list)
+    databases: list[Entry] = field(default_factory=list)
+
+
+@dataclass
+class Inference:
+    """What `couplint init` found under one root, and what it could not read."""
+
+    root: Path
+    services: dict[str, Inferred] = field(default_factory=dict)
+    shared_domain: list[Entry] = field(default_factory=list)
+    allowed_shared: list[Entry] = field(default_factory=list)
+    ignore_hosts: list[Entry] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def infer(root: Path) -> Inference:
+    """Read the repository under `root` and say what its config should hold."""
+    root = Path(os.path.realpath(root))
+    found = Inference(root)
+    files = list(_files(root, found))
+    composed: list[tuple[Path, Service]] = []
+    for path in files:
+        if COMPOSE_NAME.match(path.name):
+            services, note = read_compose(path, _rel(path, root))
+            composed.extend((path, s) for s in services)
+            if note:
+                found.notes.append(note)
+    names = _host_index(composed)
+    databases: dict[str, str] = {}  # compose name -> its image
+    for path, service in composed:
+        image = service.image[0].lower() if service.image else _built_from(path, service, root)
+        kind = _kind(image)
+        folder = _python_folder(path, service, root)
+        if kind == "database" and folder is None:
+            databases[service.name] = image
+            continue
+        if kind == "infra" and folder is None:
+            for host, line, what in service.names:
+                evidence = f"{service.file}:{line}: {what}, image {image.split(':')[0]}"
+                _add(found.ignore_hosts, host, evidence)
+            continue
+        inferred = found.services.setdefault(service.name, Inferred(service.name))
+        if folder is not None:
+            _add(
+                inferred.paths,
+                _rel(folder, root) or ".",
+                f"{service.file}:{service.build[1] if service.build else service.line}: build",
+            )
+        for host, line, what in service.names:
+            _add(inferred.hosts, host, f"{service.file}:{line}: {what}")
+        for port, line in service.ports:
+            _add(inferred.hosts, f"localhost:{port}", f"{service.file}:{line}: published port")
+    _env_hosts(found, composed, names, databases, root)
+    _dockerfile_services(found, files, root)
+    for inferred in found.services.values():
+        _code_of(found, inferred, root)
+    _shared(found, files, root)
+    _unique_hosts(found)
+    return found
+
+
+# -- files ---------------------------------------------------------------------------------
+def _files(root: Path, found: Inference) -> Iterator[Path]:
+    """Every file under `root`, links and tool folders left out, bounded."""
+    count = 0
+    for folder, dirs, names in os.walk(root, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.endswith(".egg-info"))
+        for name in sorted(names):
+            path = Path(folder) / name
+            if path.is_symlink():
+                continue
+            count += 1
+            if count > MAX_FILES:
+                found.notes.append(f"more than {MAX_FILES} files: the rest were not read")
+                return
+            yield path
+
+
+def _rel(path: Path, root: Path) -> str:
+    rel = Path(os.path.relpath(path, root)).as_posix()
+    return "" if rel == "." else rel
+
+
+def _inside(path: Path, root: Path) -> bool:
+    real = os.path.realpath(path)
+    return real == str(root) or real.startswith(str(root) + os.sep)
+
+
+def _has_python(folder: Path) -> bool:
+    for _dirpath, dirs, names in os.walk(folder, followlinks=False):
+        dirs[:] = [d for d in dirs if d not in SKIP_DIRS]
+        if any(n.endswith(".py") for n in names):
+            return True
+    return False
+
+
+def _python_files(folder: Path) -> Iterator[Path]:
+    for dirpath, dirs, names in os.walk(folder, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and d not in ("tests", "test"))
+        for name in sorted(names):
+            if name.endswith(".py") and not _TEST_NAMES.match(name):
+                yield Path(dirpath) / name
+
+
+def _read(path: Path) -> str:
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return ""
+    return data.decode("utf-8", "replace") if len(data) < 2_000_000 else ""
+
+
+# -- compose -------------------------------------------------------------------------------
+def _kind(image: str) -> str:
+    name = image.split("@")[0].rsplit(":", 1)[0].rsplit("/", 1)[-1]
+    if any(name.startswith(d) for d in DATABASE_IMAGES):
+        return "database"
+    if any(name.startswith(i) for i in INFRA_IMAGES):
+        return "infra"
+    return ""
+
+
+def _host_index(composed: list[tuple[Path, Service]]) -> dict[str, str]:
+    index: dict[str, str] = {}
+    for _path, service in composed:
+        for host, _line, _what in service.names:
+            index.setdefault(host.lower(), service.name)
+    return index
+
+
+def _python_folder(compose: Path, service: Service, root: Path) -> Path | None:
+    """The folder of the Python code a compose service builds, if inside the root."""
+    if service.build is None:
+        return None
+    context = (compose.parent / service.build[0]).resolve()
+    if not _inside(context, root) or not context.is_dir():
+        return None
+    if service.dockerfile:
+        dockerfile = (context / service.dockerfile).resolve()
+        inner = dockerfile.parent != context and _inside(dockerfile, root)
+        if inner and _has_python(dockerfile.parent):
+            return dockerfile.parent  # `build: {context: ., dockerfile: users/Dockerfile}`
+    if context == root:
+        copied = _copied_folder(context / (service.dockerfile or "Dockerfile"), root)
+        if copied is not None:
+            return copied
+    return context if _has_python(context) else None
+
+
+def _built_from(compose: Path, service: Service, root: Path) -> str:
+    """The image a service's own Dockerfile starts from (`FROM postgres:16`), lower-cased."""
+    if service.build is None:
+        return ""
+    context = (compose.parent / service.build[0]).resolve()
+    dockerfile = context / (service.dockerfile or "Dockerfile")
+    if not _inside(dockerfile, root):
+        return ""
+    for line in _read(dockerfile).splitlines():
+        words = line.split()
+        if len(words) >= 2 and words[0].upper() == "FROM":
+            return words[1].lower()
+    return ""
+
+
+def _copied_folder(dockerfile: Path, root: Path) -> Path | None:
+    """The one folder of Python code a Dockerfile at the root copies (`COPY users /app`)."""
+    folders = set()
+    for line in _read(dockerfile).splitlines():
+        words = line.split()
+        if (
+            len(words) >= 3
+            and words[0].upper() in ("COPY", "ADD")
+            and not words[1].startswith("--")
+        ):
+            source = (root / words[1]).resolve()
+            if source != root and source.is_dir() and _inside(source, root) and _has_python(source):
+                folders.add(source)
+    return folders.pop() if len(folders) == 1 else None
+
+
+def _host_of(value: str) -> str | None:
+    """The host a URL-like env value names (`http://users:5000/x` -> `users`)."""
+    value = value.strip()
+    if "://" in value:
+        try:
+            return urlsplit(value).hostname
+        except ValueError:
+            return None
+    match = re.match(r"^([A-Za-z][\w.-]*)(?::\d+)?(?:/.*)?$", value)
+    return match.group(1).lower() if match and ":" in value else None
+
+
+def _env_hosts(
+    found: Inference,
+    composed: list[tuple[Path, Service]],
+    names: dict[str, str],
+    databases: dict[str, str],
+    root: Path,
+) -> None:
+    """Env vars whose value names another service: that env var reaches it."""
+    reaches: dict[str, set[str]] = {}
+    evidence: dict[str, str] = {}
+    db_users: dict[str, dict[str, list[tuple[str, str]]]] = {}
+    for path, service in composed:
+        env = [(k, v, f"{service.file}:{line}") for k, v, line in service.environment]
+        for env_file, _line in service.env_files:
+            target = (path.parent / env_file).resolve()
+            if _inside(target, root):
+                shown = _rel(target, root)
+                env += [(k, v, f"{shown}:{n}") for k, v, n in read_env_file(target)]
+        for key, value, where in env:
+            host = _host_of(value)
+            owner = names.get(host or "")
+            if owner is None or owner == service.name:
+                continue
+            if owner in databases:
+                db_users.setdefault(owner, {}).setdefault(service.name, []).append((key, where))
+            elif owner in found.services:
+                reaches.setdefault(key, set()).add(owner)
+                evidence.setdefault(key, f"{where}: {service.name}'s environment names {owner}")
+    for key, owners in sorted(reaches.items()):
+        if len(owners) == 1:
+            _add(found.services[next(iter(owners))].hosts, key, evidence[key])
+        else:
+            found.notes.append(f"env var {key} names {' and '.join(sorted(owners))}: left out")
+    for db, users in sorted(db_users.items()):
+        if len(users) == 1:
+            user, refs = next(iter(users.items()))
+            if user in found.services:
+                owned = found.services[user].databases
+                _add(
+                    owned,
+                    db,
+                    f"{refs[0][1]}: {databases[db].split(':')[0]} container only {user} reaches",
+                )
+                for key, where in refs:
+                    _add(owned, key, f"{where}: {user}'s environment names {db}")
+        else:
+            found.notes.append(
+                f"database container '{db}' is reached by {', '.join(sorted(users))}: a shared "
+                "database; list it under the databases of the service that owns it"
+            )
+
+
+# -- services without compose --------------------------------------------------------------
+def _dockerfile_services(found: Inference, files: list[Path], root: Path) -> None:
+    """A folder with a Dockerfile and Python code that no service covers is one."""
+    covered = [root / e.value for s in found.services.values() for e in s.paths]
+    for path in files:
+        if path.name != "Dockerfile" or path.parent == root:
+            continue
+        folder = path.parent
+        if any(folder == c or c in folder.parents or folder in c.parents for c in covered):
+            continue
+        if not _has_python(folder):
+            continue
+        name = folder.name.lower().replace("_", "-")
+        if name in found.services:
+            continue
+        inferred = found.services.setdefault(name, Inferred(name))
+        _add(
+            inferred.paths, _rel(folder, root), f"{_rel(path, root)}: Dockerfile beside Python code"
+        )
+        covered.append(folder)
+
+
+# -- each service's code -------------------------------------------------------------------
+def _code_of(found: Inference, inferred: Inferred, root: Path) -> None:
+    from couplint_ast.engine import Linter  # libcst only when a model file needs it
+
+    for entry in list(inferred.paths):
+        folder = root / entry.value
+        for child in sorted(folder.iterdir()) if folder.is_dir() else []:
+            if (
+                child.is_dir()
+                and (child / "__init__.py").is_file()
+                and child.name not in ("tests", "test")
+            ):
+                _add(inferred.packages, child.name, f"{_rel(child, root)}/__init__.py")
+            elif (
+                child.suffix == ".py"
+                and child.stem.isidentifier()
+                and not _TEST_NAMES.match(child.name)
+            ):
+                _add(inferred.packages, child.stem, f"{_rel(child, root)}")
+        if (folder / "__init__.py").is_file():
+            _add(inferred.packages, folder.name, f"{_rel(folder, root)}/__init__.py")
+        for path in _python_files(folder):
+            text = _read(path)
+            if not any(word in text for word in TABLE_WORDS):
+                continue
+            shown = _rel(path, root)
+            facts = Linter.parse_facts(shown, text)
+            if facts is None:
+                continue
+            for mapping in facts.table_mappings:
+                if mapping.kind in ("model", "Table", "table"):
+                    what = f"model {mapping.model}" if mapping.model else f"{mapping.kind}()"
+                    _add(
+                        inferred.tables,
+                        mapping.table.lower(),
+                        f"{shown}:{mapping.span.line}: {what}",
+                    )
+            for op in facts.migrations:
+                if op.kind != "create_table" or op.phase not in ("upgrade", ""):
+                    continue
+                table = op.table or _django_table(path, op.model)
+                if table:
+                    _add(
+                        inferred.tables,
+                        table.lower(),
+                        f"{shown}:{op.span.line}: migration creates it",
+                    )
+
+
+def _django_table(path: Path, model: str) -> str:
+    """Django's default table of a model created in `<app>/migrations/`: `<app>_<model>`."""
+    if not model or path.parent.name != "migrations":
+        return ""
+    return f"{path.parent.parent.name}_{model.lower()}"
+
+
+# -- shared code ---------------------------------------------------------------------------
+def _shared(found: Inference, files: list[Path], root: Path) -> None:
+    """Packages outside every service that two or more services import."""
+    covered = [root / e.value for s in found.services.values() for e in s.paths]
+    own = {e.value for s in found.services.values() for e in s.packages}
+    candidates: dict[str, Path] = {}
+    for path in files:
+        if path.name != "__init__.py":
+            continue
+        package = path.parent
+        if package.parent != root and package.parent.parent != root:
+            continue  # a top-level package, or one level down (libs/common)
+        if (package.parent / "__init__.py").is_file():
+            continue
+        if any(package == c or c in package.parents for c in covered):
+            continue
+        if package.name in own:
+            continue  # each service imports its own `project` first: not this one
+        candidates.setdefault(package.name, package)
+    for name, package in sorted(candidates.items()):
+        pattern = re.compile(rf"^\s*(?:from|import)\s+{re.escape(name)}\b", re.MULTILINE)
+        users = sorted(
+            s.name
+            for s in found.services.values()
+            for e in s.paths
+            if any(pattern.search(_read(p)) for p in _python_files(root / e.value))
+        )
+        if len(users) < 2:
+            continue
+        holds = sorted(
+            {
+                what
+                for p in _python_files(package)
+                for rx, what in DOMAIN_MARKERS
+                if rx.search(_read(p))
+            }
+        )
+        shown = _rel(package, root)
+        if holds:
+            _add(
+                found.shared_domain,
+                name,
+                f"{shown}: imported by {', '.join(users)}; holds {', '.join(holds)}",
+            )
+        else:
+            _add(
+                found.allowed_shared,
+                name,
+                f"{shown}: imported by {', '.join(users)}; no models or events: infrastructure",
+            )
+
+
+def _unique_hosts(found: Inference) -> None:
+    """A host two services would claim is left out: the config would reject it."""
+    owners: dict[str, set[str]] = {}
+    for service in found.services.values():
+        for entry in service.hosts:
+            owners.setdefault(entry.value.lower(), set()).add(service.name)
+    for host, claimed in sorted(owners.items()):
+        if len(claimed) > 1:
+            found.notes.append(f"host '{host}' is named by {', '.join(sorted(claimed))}: left out")
+            for name in claimed:
+                service = found.services[name]
+                service.hosts = [e for e in service.hosts if e.value.lower() != host]
+
+
+def _add(entries: list[Entry], value: str, evidence: str) -> None:
+    if value and all(e.value != value for e in entries):
+        entries.append(Entry(value, evidence))
+
+
+# -- output --------------------------------------------------------------------------------
+def render(found: Inference) -> str:
+    """The `[tool.couplint]` table, every entry commented with its evidence."""
+    lines = [
+        "# Written by `couplint init` from what this repository says: each entry names",
+        "# its evidence. Read them, fix what is wrong, then `couplint check`.",
+        "[tool.couplint]",
+    ]
+    for key, entries in (
+        ("shared-domain-packages", found.shared_domain),
+        ("allowed-shared-packages", found.allowed_shared),
+        ("ignore-hosts", found.ignore_hosts),
+    ):
+        lines.extend(_array(key, entries))
+    for name, service in sorted(found.services.items()):
+        lines.append("")
+        lines.append(f"[tool.couplint.services.{_key(name)}]")
+        if not service.paths:
+            lines.append("# no Python code of its own here: others reach it through its hosts")
+        for key, entries in (
+            ("paths", service.paths),
+            ("packages", service.packages),
+            ("hosts", service.hosts),
+            ("tables", service.tables),
+            ("databases", service.databases),
+        ):
+            lines.extend(_array(key, entries))
+    return "\n".join(lines) + "\n"
+
+
+def _array(key: str, entries: list[Entry]) -> list[str]:
+    if not entries:
+        return []
+    return [f"{key} = [", *(f"    {json.dumps(e.value)},  # {e.evidence}" for e in entries), "]"]
+
+
+def _key(name: str) -> str:
+    return name if re.match(r"^[A-Za-z0-9_-]+$", name) else json.dumps(name)
+
+
+def write_config(root: Path, text: str) -> Path:
+    """Add `text` to ROOT/pyproject.toml; ValueError when a config is already there."""
+    if (root / "couplint.toml").is_file():
+        raise ValueError(
+            f"{_rel(root / 'couplint.toml', Path.cwd())}: a config is already here; not replaced"
+        )
+    target = root / "pyproject.toml"
+    existing = _read(target) if target.is_file() else ""
+    if re.search(r"^\[tool\.couplint[\].]", existing, re.MULTILINE):
+        raise ValueError(f"{target}: already has [tool.couplint]; not replaced")
+    glue = (
+        ""
+        if not existing or existing.endswith("\n\n")
+        else "\n"
+        if existing.endswith("\n")
+        else "\n\n"
+    )
+    with target.open("a", encoding="utf-8") as out:
+        out.write(glue + text)
+    return target
+
+
+def lacking(found: Inference, config: Config) -> list[str]:
+    """What the repository shows that `config` does not say, one line each."""
+    missing = []
+    for name, service in sorted(found.services.items()):
+        have = config.service_named(name)
+        if have is None:
+            evidence = (service.paths or service.hosts or [Entry("", "")])[0].evidence
+            missing.append(f"no service '{name}' ({evidence})")
+            continue
+        hosts = {h.lower() for s in config.services for h in s.hosts}
+        for entry in service.hosts:
+            if entry.value.lower() not in hosts:
+                missing.append(f"service '{name}' lacks host '{entry.value}' ({entry.evidence})")
+        for entry in service.tables:
+            if config.table_owner(entry.value, name) is None:
+                missing.append(f"service '{name}' lacks table '{entry.value}' ({entry.evidence})")
+    return missing

@@ -1,0 +1,189 @@
+"""Compose files read as a user wrote them: services, with the line of every fact.
+
+YAML is read with PyYAML's safe composer (`yaml.compose_all` with `SafeLoader`): nodes
+carry their line numbers, nothing is constructed, no tag runs code. Merge keys (`<<`)
+are followed a few levels deep; `${VAR:-default}` stands for its default. A file that is
+not YAML, not UTF-8 or too large is a note, never a traceback.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+MAX_BYTES = 2_000_000
+_MERGE_DEPTH = 8
+COMPOSE_NAME = re.compile(r"^(?:docker-)?compose(?:[.-][\w.-]+)?\.ya?ml$")
+_INTERPOLATED = re.compile(r"\$\{(\w+)(?::?[-?]([^}]*))?\}")
+
+
+@dataclass
+class Service:
+    """One compose service, every value with the line (1-based) it is written on."""
+
+    name: str
+    file: str  # as shown: relative to the root
+    line: int
+    build: tuple[str, int] | None = None  # context folder, relative to the compose file
+    dockerfile: str | None = None
+    image: tuple[str, int] | None = None
+    names: list[tuple[str, int, str]] = field(default_factory=list)  # (host, line, what)
+    ports: list[tuple[int, int]] = field(default_factory=list)  # (published port, line)
+    environment: list[tuple[str, str, int]] = field(default_factory=list)  # (key, value, line)
+    env_files: list[tuple[str, int]] = field(default_factory=list)
+
+
+def read_compose(path: Path, shown: str) -> tuple[list[Service], str | None]:
+    """The services of one compose file, and a note when it cannot be read (fully)."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return [], f"{shown}: cannot read: {exc.strerror or exc}"
+    if len(data) > MAX_BYTES:
+        return [], f"{shown}: larger than {MAX_BYTES // 1_000_000} MB, not read"
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return [], f"{shown}: not UTF-8 text, not read"
+    try:
+        documents = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1})" if mark is not None else ""
+        template = " (a template?)" if "{%" in text or "{{" in text else ""
+        return [], f"{shown}: not valid YAML{where}, not read{template}"
+    except RecursionError:
+        return [], f"{shown}: nested too deeply, not read"
+    services = []
+    for document in documents:
+        top = dict(_pairs(document))
+        body = top.get("services")
+        if body is None and "version" not in top:
+            # Compose v1: services at the top level.
+            body = document if any(_is_service(v) for _, v in _pairs(document)) else None
+        for name, node in _pairs(body):
+            if _is_service(node):
+                services.append(_service(name, node, shown))
+    return services, None
+
+
+def _is_service(node: yaml.Node) -> bool:
+    keys = {k for k, _ in _pairs(node)}
+    return bool(keys & {"image", "build", "environment", "ports", "command"})
+
+
+def _service(name: str, node: yaml.Node, shown: str) -> Service:
+    found = Service(name, shown, node.start_mark.line + 1)
+    found.names.append((name, node.start_mark.line + 1, "compose service name"))
+    for key, value in _pairs(node):
+        line = value.start_mark.line + 1
+        if key == "build":
+            context = _scalar(value)
+            if context is None:
+                fields = dict(_pairs(value))
+                context = _scalar(fields.get("context")) or "."
+                found.dockerfile = _scalar(fields.get("dockerfile"))
+            found.build = (_plain(context), line)
+        elif key == "image" and _scalar(value):
+            found.image = (_plain(_scalar(value) or ""), line)
+        elif key in ("container_name", "hostname") and _scalar(value):
+            found.names.append((_plain(_scalar(value) or ""), line, key.replace("_", " ")))
+        elif key == "networks":
+            for _network, settings in _pairs(value):
+                for alias_key, aliases in _pairs(settings):
+                    if alias_key == "aliases" and isinstance(aliases, yaml.SequenceNode):
+                        for alias in aliases.value:
+                            text = _scalar(alias)
+                            if text:
+                                found.names.append((text, alias.start_mark.line + 1, "alias"))
+        elif key == "ports" and isinstance(value, yaml.SequenceNode):
+            for item in value.value:
+                port = _published(item)
+                if port is not None:
+                    found.ports.append((port, item.start_mark.line + 1))
+        elif key == "environment":
+            found.environment.extend(_environment(value))
+        elif key == "env_file":
+            items = value.value if isinstance(value, yaml.SequenceNode) else [value]
+            for item in items:
+                text = _scalar(item) or _scalar(dict(_pairs(item)).get("path"))
+                if text:
+                    found.env_files.append((text, item.start_mark.line + 1))
+    return found
+
+
+def _environment(node: yaml.Node) -> list[tuple[str, str, int]]:
+    found = []
+    if isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            text = _scalar(item) or ""
+            key, sep, value = text.partition("=")
+            if sep and key.strip():
+                found.append((key.strip(), _plain(value.strip()), item.start_mark.line + 1))
+    else:
+        for name, item in _pairs(node):
+            found.append((name, _plain(_scalar(item) or ""), item.start_mark.line + 1))
+    return found
+
+
+def _published(node: yaml.Node) -> int | None:
+    """The host port of a `ports` item: "8001:5000", "127.0.0.1:8001:5000", long form."""
+    text = _scalar(node)
+    if text is None:
+        published = _scalar(dict(_pairs(node)).get("published"))
+        return int(published) if published and published.isdigit() else None
+    pieces = _plain(text).split("/")[0].split(":")
+    if len(pieces) < 2:
+        return None  # a container port only: nothing published on the host
+    host_port = pieces[-2].split("-")[0]
+    return int(host_port) if host_port.isdigit() else None
+
+
+def read_env_file(path: Path) -> list[tuple[str, str, int]]:
+    """`KEY=value` lines of a `.env` file (values stay here: only names are ever shown)."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return []
+    if len(data) > MAX_BYTES:
+        return []
+    found = []
+    for number, line in enumerate(data.decode("utf-8", "replace").splitlines(), start=1):
+        line = line.strip()
+        if line.startswith("export "):
+            line = line[len("export ") :]
+        key, sep, value = line.partition("=")
+        if sep and key.strip() and not key.startswith("#") and re.match(r"^\w+$", key.strip()):
+            found.append((key.strip(), _plain(value.strip().strip("'\"")), number))
+    return found
+
+
+def _pairs(node: yaml.Node | None, depth: int = 0) -> list[tuple[str, yaml.Node]]:
+    """(key, value) of a mapping node, merge keys (`<<: *defaults`) followed."""
+    if not isinstance(node, yaml.MappingNode) or depth > _MERGE_DEPTH:
+        return []
+    own: list[tuple[str, yaml.Node]] = []
+    merged: list[tuple[str, yaml.Node]] = []
+    for key, value in node.value:
+        if key.tag == "tag:yaml.org,2002:merge":
+            sources = value.value if isinstance(value, yaml.SequenceNode) else [value]
+            for source in sources:
+                merged.extend(_pairs(source, depth + 1))
+        elif isinstance(key, yaml.ScalarNode):
+            own.append((str(key.value), value))
+    keys = {k for k, _ in own}
+    return own + [(k, v) for k, v in merged if k not in keys]
+
+
+def _scalar(node: yaml.Node | None) -> str | None:
+    if isinstance(node, yaml.ScalarNode) and node.tag != "tag:yaml.org,2002:null":
+        return str(node.value)
+    return None
+
+
+def _plain(text: str) -> str:
+    """`${VAR:-default}` as its default (or as nothing: the value is not in the file)."""
+    return _INTERPOLATED.sub(lambda m: m.group(2) or "", text)

@@ -1,0 +1,152 @@
+"""`couplint init`: the config inferred from repositories that have none, with evidence."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from couplint_ast.cli import main
+from tests.test_fixtures import markers
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:
+    import tomli as tomllib
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "init"
+KEYS = ("paths", "packages", "hosts", "tables", "databases")
+
+
+@pytest.fixture
+def shop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = tmp_path / "compose-shop"
+    shutil.copytree(FIXTURES / "compose-shop", root)
+    (root / "expected.toml").unlink()  # a repository without a couplint config
+    monkeypatch.chdir(root)
+    return root
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def inferred(text: str) -> dict[str, object]:
+    table = tomllib.loads(text)["tool"]["couplint"]
+    assert isinstance(table, dict)
+    return table
+
+
+def test_init_finds_what_a_careful_person_writes(shop: Path) -> None:
+    code, out, err = run("init")
+    assert (code, err) == (0, "")
+    found = inferred(out)
+    expected = tomllib.loads((FIXTURES / "compose-shop" / "expected.toml").read_text())
+    for key in ("shared-domain-packages", "ignore-hosts"):
+        assert set(expected[key]) <= set(found[key])  # type: ignore[call-overload]
+    services = found["services"]
+    assert isinstance(services, dict)
+    assert sorted(services) == sorted(expected["services"])
+    for name, want in expected["services"].items():
+        for key in KEYS:
+            assert set(want.get(key, [])) <= set(services[name].get(key, [])), (name, key)
+    # Every entry says where it comes from.
+    entries = [line for line in out.splitlines() if line.startswith('    "')]
+    assert entries and all("  # " in line for line in entries)
+
+
+def test_init_never_prints_a_secret(shop: Path) -> None:
+    _, out, err = run("init")
+    for secret in ("hunter2", "secret", "do-not-print-me", "guest", "api.payments.example"):
+        assert secret not in out + err
+
+
+def test_check_with_the_inferred_config_gives_the_marked_findings(shop: Path) -> None:
+    assert run("init", "--write")[0] == 0
+    code, out, err = run("check")
+    assert code == 1
+    found = {
+        (line.split(":")[0], int(line.split(":")[1]), line.split(": ")[1].split()[0])
+        for line in out.splitlines()
+    }
+    assert found == markers(shop)
+    # The Python 2 file is said, not dropped.
+    assert err.splitlines()[-1] == (
+        "couplint: skipped services/orders/orders/old_report.py: does not parse"
+    )
+
+
+def test_write_adds_the_table_once_and_never_replaces_one(shop: Path) -> None:
+    (shop / "pyproject.toml").write_text('[project]\nname = "shop"\n')
+    code, _, err = run("init", "--write")
+    assert (code, err) == (0, "couplint: wrote [tool.couplint] to pyproject.toml\n")
+    text = (shop / "pyproject.toml").read_text()
+    assert text.startswith('[project]\nname = "shop"\n\n# Written by `couplint init`')
+    code, _, err = run("init", "--write")
+    assert code == 2
+    assert err.endswith("pyproject.toml: already has [tool.couplint]; not replaced\n")
+    assert (shop / "pyproject.toml").read_text() == text
+
+
+def test_init_check_lists_what_the_config_lacks(shop: Path) -> None:
+    assert run("init", "--write")[0] == 0
+    assert run("init", "--check") == (0, "", "")
+    config = (shop / "pyproject.toml").read_text()
+    config = config.replace('    "USERS_SERVICE_URL",', "    # removed").replace(
+        '    "users",  # services/users/users/models.py', '    # "users" removed'
+    )
+    (shop / "pyproject.toml").write_text(config)
+    code, out, _ = run("init", "--check")
+    assert code == 1
+    assert out == (
+        "pyproject.toml: service 'users' lacks host 'USERS_SERVICE_URL' (docker-compose.yml:30:"
+        " orders's environment names users)\n"
+        "pyproject.toml: service 'users' lacks table 'users' (services/users/users/models.py:8:"
+        " model User)\n"
+    )
+
+
+def test_no_config_is_said_and_points_to_init(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "app.py").write_text("import requests\n")
+    for command in ("check", "audit", "graph"):
+        code, out, err = run(command)
+        assert (code, out) == (2, "")
+        assert err.startswith("couplint: no config found: no couplint.toml, nor pyproject.toml")
+        assert err.endswith("`couplint init` writes one\n")
+    (tmp_path / "pyproject.toml").write_text("[tool.couplint]\n")
+    code, _, err = run("check")
+    assert (code, err) == (
+        2,
+        "couplint: pyproject.toml defines no services ([tool.couplint.services.NAME]);"
+        " `couplint init` infers them from the repository\n",
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "note"),
+    [
+        ("docker-compose.yml", "services: [unclosed\n", "not valid YAML (line 2), not read"),
+        (
+            "compose.yaml",
+            "services:\n  web:\n    image: x\n{% endif %}\n",
+            "not valid YAML (line 4), not read (a template?)",
+        ),
+        ("docker-compose.yml", "\xff\xfe binary", "not UTF-8 text, not read"),
+        ("compose.yml", "a: &a [*a]\nservices: *a\n", ""),
+    ],
+)
+def test_bad_compose_files_are_notes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, text: str, note: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / name).write_bytes(text.encode("latin-1"))
+    code, out, err = run("init")
+    assert code == 0 and out.startswith("# Written by `couplint init`")
+    assert err == (f"couplint: {name}: {note}\n" if note else "")
