@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -65,9 +66,17 @@ class Config:
     report_aiohttp_default_timeout: bool = False
     services: tuple[ServiceConfig, ...] = ()
     _tables: _TableIndex = field(init=False, repr=False, compare=False)
+    # True when a `hosts` entry carries a path prefix (`gateway:8000/library`).
+    host_prefixes: bool = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_tables", _TableIndex(self.services))
+        prefixed = any(
+            "/" in re.sub(r"^[A-Za-z][A-Za-z0-9+.-]*://", "", h).rstrip("/")
+            for s in self.services
+            for h in s.hosts
+        )
+        object.__setattr__(self, "host_prefixes", prefixed)
 
     def service_named(self, name: str) -> ServiceConfig | None:
         """The service called `name`, if configured."""

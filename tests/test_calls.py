@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -712,3 +713,35 @@ def test_host_entries_written_as_urls_still_match() -> None:
         lint("import requests\nrequests.get('https://partner.example/x', timeout=1)\n", config)
         == []
     )
+
+
+def test_a_gateway_that_routes_by_path_charges_the_service_behind_it() -> None:
+    from couplint_ast.config import ServiceConfig
+
+    def at(name: str, *hosts: str) -> ServiceConfig:
+        return ServiceConfig(name, (Path(f"services/{name}").absolute(),), hosts=hosts)
+
+    config = Config(
+        services=(
+            at("shipping"),
+            at("gateway", "gateway:8000", "GATEWAY_URL"),
+            at("library", "gateway:8000/library", "GATEWAY_URL/library"),
+            at("books", "gateway:8000/library/books"),
+        )
+    )
+    source = (
+        "import os\nimport requests\n\nGW = os.environ['GATEWAY_URL']\n\n\ndef f():\n"
+        "    requests.get('http://gateway:8000/library/shelves', timeout=2)\n"
+        "    requests.get('http://gateway:8000/library/books/1', timeout=2)\n"
+        "    requests.get('http://gateway:8000/libraryx', timeout=2)\n"
+        "    requests.get(GW + '/library/shelves', timeout=2)\n"
+        "    requests.get(GW + '/health', timeout=2)\n"
+    )
+    found = testing.lint(source, ("CPL301",), config)
+    assert [(line, message.split("'")[1]) for line, _, _, message in found] == [
+        (8, "library"),
+        (9, "books"),  # the longest prefix wins
+        (10, "gateway"),  # a prefix matches whole path segments
+        (11, "library"),
+        (12, "gateway"),
+    ]

@@ -12,7 +12,7 @@ from couplint_ast.config import Config, PackageOwner
 from couplint_ast.couplings.calls import ServiceCall, service_calls, service_for_host
 from couplint_ast.couplings.imports import coupled_imports
 from couplint_ast.facts.types import FileFacts, ImportFact, UrlLiteralFact
-from couplint_ast.facts.values import endpoint
+from couplint_ast.facts.values import Value, endpoint, url_path
 
 
 @dataclass(frozen=True)
@@ -62,8 +62,10 @@ class Couplings:
             text = alternative.parts[0].text if alternative.parts else ""
             if not literal.address and not text.lower().startswith(SCHEMES):
                 continue
-            host = endpoint(alternative, "grpc" if literal.address else "").host
-            owner = service_for_host(self.config, host) if host else None
+            client = "grpc" if literal.address else ""
+            host = endpoint(alternative, client).host
+            path = url_path(Value((alternative,)), client) if self.config.host_prefixes else None
+            owner = service_for_host(self.config, host, path) if host else None
             if host is not None and owner is not None and owner != self.service:
                 found.append(EndpointLiteral(literal, host, owner))
         return found

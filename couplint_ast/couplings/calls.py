@@ -19,7 +19,7 @@ from typing import Literal
 
 from couplint_ast.config import Config
 from couplint_ast.facts.types import CallFact, FileFacts, StartupFact
-from couplint_ast.facts.values import Alternative, Part, Value, endpoint
+from couplint_ast.facts.values import Alternative, Part, Value, endpoint, url_path
 from couplint_ast.model import Span
 from couplint_ast.parse import Needle
 
@@ -165,12 +165,14 @@ def _names(part: Part | None) -> bool:
 
 def _alternative(alt: Alternative, client: str, config: Config, service: str | None) -> Target:
     point = endpoint(alt, client)
+    path = url_path(Value((alt,)), client) if config.host_prefixes else None
     if point.host is not None:
-        return _host_target(point.host, config, service)
+        return _host_target(point.host, config, service, path)
     for part in point.parts:
         if part.kind not in _NAMED:
             continue
-        owner = service_for_env(config, part.text, exact=part.kind in ("env", "config"))
+        exact = part.kind in ("env", "config")
+        owner = service_for_env(config, part.text, exact=exact, path=path)
         if owner is not None:
             return Target(OWN if owner == service else SERVICE, (owner,), missing=part)
         if _ignored(config, part.text.rsplit(".", 1)[-1]):
@@ -185,48 +187,75 @@ def _alternative(alt: Alternative, client: str, config: Config, service: str | N
     return Target(UNRESOLVED, missing=missing)
 
 
-def _host_target(host: str, config: Config, service: str | None) -> Target:
-    owner = service_for_host(config, host)
+def _host_target(host: str, config: Config, service: str | None, path: str | None = None) -> Target:
+    owner = service_for_host(config, host, path)
     if owner is not None:
         return Target(OWN if owner == service else SERVICE, (owner,), host)
     return Target(THIRD_PARTY, host=host)
 
 
-def service_for_host(config: Config, host: str) -> str | None:
-    """The service whose `hosts` name this host (or host:port); None if none or ambiguous."""
+def service_for_host(config: Config, host: str, path: str | None = None) -> str | None:
+    """The service whose `hosts` name this host (or host:port); None if none or ambiguous.
+
+    An entry with a path prefix (`gateway:8000/library`) matches only calls whose path
+    starts with it, and the longest prefix wins: a gateway routing by path charges each
+    call to the service behind it."""
     host = host.lower()
     name, port = _split_port(host)
-    strong: set[str] = set()
-    weak: set[str] = set()
+    scored: dict[tuple[int, int], set[str]] = {}
     for svc in config.services:
         for entry in svc.hosts:
-            if _ENV_LIKE.match(entry):
+            base, prefix = _split_entry(entry)
+            if _ENV_LIKE.match(base):
                 continue
-            e_name, e_port = _split_port(_host_entry(entry))
+            e_name, e_port = _split_port(_host_entry(base))
             same_name = name == e_name or (
                 name.startswith(e_name + ".") and _K8S_SUFFIX.match(name[len(e_name) :])
             )
-            if not same_name:
+            length = _prefix_length(prefix, path)
+            if not same_name or length is None:
                 continue
-            if e_port is None or e_port == port:
-                strong.add(svc.name)
-            else:
-                weak.add(svc.name)  # the right host on another port: still that service
-    found = strong or weak
+            # The right host on another port is still that service, below the same port.
+            strength = 1 if e_port is None or e_port == port else 0
+            scored.setdefault((length, strength), set()).add(svc.name)
+    found = scored[max(scored)] if scored else set()
     return next(iter(found)) if len(found) == 1 else None
 
 
-def service_for_env(config: Config, name: str, exact: bool = True) -> str | None:
-    """The service whose `hosts` list env var `name`; settings names match case-insensitively."""
+def service_for_env(
+    config: Config, name: str, exact: bool = True, path: str | None = None
+) -> str | None:
+    """The service whose `hosts` list env var `name`; settings names match case-insensitively;
+    a path prefix after the name (`GATEWAY_URL/library`) as for hosts."""
     last = name.rsplit(".", 1)[-1]
-    found = set()
+    scored: dict[int, set[str]] = {}
     for svc in config.services:
         for entry in svc.hosts:
-            if not _ENV_LIKE.match(entry):
+            base, prefix = _split_entry(entry)
+            if not _ENV_LIKE.match(base):
                 continue
-            if entry == last or (not exact and entry == last.upper()):
-                found.add(svc.name)
+            length = _prefix_length(prefix, path)
+            if length is not None and (base == last or (not exact and base == last.upper())):
+                scored.setdefault(length, set()).add(svc.name)
+    found = scored[max(scored)] if scored else set()
     return next(iter(found)) if len(found) == 1 else None
+
+
+def _split_entry(entry: str) -> tuple[str, str]:
+    """`gateway:8000/library` -> (`gateway:8000`, `/library`); no path prefix: ""."""
+    scheme = _SCHEME.match(entry.lower())
+    bare = entry[scheme.end() :] if scheme else entry
+    base, slash, rest = bare.partition("/")
+    return base, "/" + rest.strip("/") if slash and rest.strip("/") else ""
+
+
+def _prefix_length(prefix: str, path: str | None) -> int | None:
+    """How long a prefix the call's path matches (0: no prefix); None: it does not."""
+    if not prefix:
+        return 0
+    if path is None or not (path == prefix or path.startswith(prefix + "/")):
+        return None
+    return len(prefix)
 
 
 def is_guarded(call: CallFact, config: Config, service: str | None = None) -> bool | None:

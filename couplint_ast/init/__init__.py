@@ -181,6 +181,7 @@ def infer(root: Path) -> Inference:
         for port, line in service.ports:
             _add(inferred.hosts, f"localhost:{port}", f"{service.file}:{line}: published port")
     _env_hosts(found, composed, names, databases, root)
+    _gateway_routes(found, composed, names, files, root)
     _dockerfile_services(found, files, root)
     for inferred in found.services.values():
         _code_of(found, inferred, root)
@@ -370,6 +371,72 @@ def _env_hosts(
                 f"database container '{db}' is reached by {', '.join(sorted(users))}: a shared "
                 "database; list it under the databases of the service that owns it"
             )
+
+
+_UPSTREAM = re.compile(r"upstream\s+([\w.-]+)\s*\{([^}]*)\}")
+_SERVER = re.compile(r"server\s+([\w.-]+)")
+_LOCATION = re.compile(
+    r"location\s+(?:\^~\s+|=\s+)?(/[^\s{]*)\s*\{[^{}]*?proxy_pass\s+https?://([\w.-]+)"
+)
+
+
+def _gateway_routes(
+    found: Inference,
+    composed: list[tuple[Path, Service]],
+    names: dict[str, str],
+    files: list[Path],
+    root: Path,
+) -> None:
+    """nginx `location /x { proxy_pass http://users:5000; }`: calls to the gateway under
+    `/x` reach `users`, so `users` gets the gateway's hosts with that path prefix."""
+    gateways = [
+        (path, s) for path, s in composed if s.image and s.image[0].lower().startswith("nginx")
+    ]
+    for conf in files:
+        if not (conf.suffix in (".conf", ".template") or conf.name.startswith("nginx")):
+            continue
+        text = _read(conf)
+        if "proxy_pass" not in text:
+            continue
+        shown = _rel(conf, root)
+        owner = _gateway_of(conf, gateways, composed, root)
+        if owner is None:
+            continue
+        upstreams = {
+            name: servers[0]
+            for name, body in _UPSTREAM.findall(text)
+            if (servers := _SERVER.findall(body))
+        }
+        for match in _LOCATION.finditer(text):
+            prefix, target = match.group(1).rstrip("/"), match.group(2).lower()
+            service = names.get(upstreams.get(target, target).lower())
+            if not prefix or service is None or service == owner.name:
+                continue
+            line = text.count("\n", 0, match.start()) + 1
+            hosts = [h for h, _line, _what in owner.names]
+            hosts += [f"localhost:{port}" for port, _line in owner.ports]
+            for host in hosts:
+                _add(
+                    found.services[service].hosts,
+                    f"{host}{prefix}",
+                    f"{shown}:{line}: {owner.name} routes {prefix} to {service}",
+                )
+
+
+def _gateway_of(
+    conf: Path,
+    gateways: list[tuple[Path, Service]],
+    composed: list[tuple[Path, Service]],
+    root: Path,
+) -> Service | None:
+    """The compose service an nginx config belongs to: the one whose build folder holds
+    it, or the only nginx service of the repository."""
+    for path, service in composed:
+        if service.build is not None:
+            context = (path.parent / service.build[0]).resolve()
+            if context != root and context in conf.resolve().parents:
+                return service
+    return gateways[0][1] if len(gateways) == 1 else None
 
 
 # -- services without compose --------------------------------------------------------------
