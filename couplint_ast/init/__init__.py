@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 
 from couplint_ast.config import Config
 from couplint_ast.init.compose import COMPOSE_NAME, Service, read_compose, read_env_file
+from couplint_ast.init.kubernetes import KubeService, Workload, read_manifests
 
 SKIP_DIRS = frozenset(
     {
@@ -183,6 +184,7 @@ def infer(root: Path) -> Inference:
     _env_hosts(found, composed, names, databases, root)
     _gateway_routes(found, composed, names, files, root)
     _dockerfile_services(found, files, root)
+    _kubernetes(found, files, root)
     for inferred in found.services.values():
         _code_of(found, inferred, root)
     _shared(found, files, root)
@@ -459,6 +461,83 @@ def _dockerfile_services(found: Inference, files: list[Path], root: Path) -> Non
             inferred.paths, _rel(folder, root), f"{_rel(path, root)}: Dockerfile beside Python code"
         )
         covered.append(folder)
+
+
+# -- Kubernetes ----------------------------------------------------------------------------
+_CLUSTER_SUFFIX = re.compile(r"\.[a-z0-9-]+(?:\.svc(?:\.cluster\.local)?)?$")
+
+
+def _kubernetes(found: Inference, files: list[Path], root: Path) -> None:
+    """Services' names are the hosts others use; workloads' env vars that name a Service
+    reach it. A Service is tied to a service of the repository by its name, its
+    workload's name or image (`.../cartservice:v1` -> the `cartservice` folder)."""
+    workloads: list[Workload] = []
+    kube: list[KubeService] = []
+    templates: dict[str, int] = {}
+    for path in files:
+        if path.suffix not in (".yaml", ".yml") or COMPOSE_NAME.match(path.name):
+            continue
+        more, services, note = read_manifests(path, _rel(path, root))
+        workloads += more
+        kube += services
+        if note:
+            folder = _rel(path.parent, root) or "."
+            templates[folder] = templates.get(folder, 0) + 1
+    for folder, count in sorted(templates.items()):
+        what = "a Helm template" if count == 1 else f"{count} Helm templates"
+        found.notes.append(f"{folder}: {what}, not read (render them to read them)")
+    owner_of: dict[str, str] = {}  # Kubernetes Service name -> service of the config
+    service_of: dict[str, str] = {}  # workload name -> service of the config
+    for svc in kube:
+        selected = [
+            w for w in workloads if svc.selector and svc.selector.items() <= w.labels.items()
+        ]
+        names = [svc.name] + [w.name for w in selected]
+        names += [
+            i.rsplit("/", 1)[-1].split(":")[0].split("@")[0] for w in selected for i in w.images
+        ]
+        chosen = next((n for n in (_known(found, n) for n in names) if n), None)
+        kinds = {_kind(i.lower()) for w in selected for i in w.images}
+        if chosen is None and kinds & {"infra", "database"}:
+            image = next(i for w in selected for i in w.images if _kind(i.lower()))
+            what = "a broker, cache or tool" if "infra" in kinds else "a database"
+            why = f"{svc.file}:{svc.line}: Kubernetes Service of {image.split(':')[0]} ({what})"
+            if "infra" in kinds:
+                _add(found.ignore_hosts, svc.name, why)
+            continue
+        if chosen is None:
+            chosen = svc.name
+            found.services.setdefault(chosen, Inferred(chosen))
+        owner_of[svc.name.lower()] = chosen
+        for w in selected:
+            service_of[w.name] = chosen
+        _add(found.services[chosen].hosts, svc.name, f"{svc.file}:{svc.line}: Kubernetes Service")
+    reaches: dict[str, set[str]] = {}
+    evidence: dict[str, str] = {}
+    for w in workloads:
+        for key, value, line in w.environment:
+            host = _host_of(value)
+            target = owner_of.get(_CLUSTER_SUFFIX.sub("", host)) if host else None
+            if host and target is None:
+                target = owner_of.get(host)
+            if target is None or target == service_of.get(w.name):
+                continue
+            reaches.setdefault(key, set()).add(target)
+            evidence.setdefault(key, f"{w.file}:{line}: {w.name}'s env names {target}")
+    for key, owners in sorted(reaches.items()):
+        if len(owners) == 1:
+            _add(found.services[next(iter(owners))].hosts, key, evidence[key])
+        else:
+            found.notes.append(f"env var {key} names {' and '.join(sorted(owners))}: left out")
+
+
+def _known(found: Inference, name: str) -> str | None:
+    """The service of the config `name` is (`cart_service` is `cart-service`), if one."""
+    wanted = name.lower().replace("_", "-")
+    for key in found.services:
+        if key.lower().replace("_", "-") == wanted:
+            return key
+    return None
 
 
 # -- each service's code -------------------------------------------------------------------
