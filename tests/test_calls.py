@@ -745,3 +745,25 @@ def test_a_gateway_that_routes_by_path_charges_the_service_behind_it() -> None:
         (11, "library"),
         (12, "gateway"),
     ]
+
+
+def test_the_loopback_is_one_host_whose_port_names_the_service() -> None:
+    from couplint_ast.config import ServiceConfig
+
+    def at(name: str, *hosts: str) -> ServiceConfig:
+        return ServiceConfig(name, (Path(f"services/{name}").absolute(),), hosts=hosts)
+
+    config = Config(
+        services=(at("shipping"), at("users", "localhost:5001"), at("orders", "localhost:5002"))
+    )
+    source = (
+        "import requests\n\n\ndef f():\n"
+        "    requests.get('http://127.0.0.1:5001/u', timeout=2)\n"
+        "    requests.get('http://host.docker.internal:5002/o', timeout=2)\n"
+        "    requests.get('http://localhost:5003/x', timeout=2)\n"
+    )
+    found = testing.lint(source, ("CPL301",), config)
+    assert [(line, message.split("'")[1]) for line, _, _, message in found] == [
+        (5, "users"),
+        (6, "orders"),
+    ]

@@ -149,4 +149,80 @@ def test_bad_compose_files_are_notes(
     (tmp_path / name).write_bytes(text.encode("latin-1"))
     code, out, err = run("init")
     assert code == 0 and out.startswith("# Written by `couplint init`")
-    assert err == (f"couplint: {name}: {note}\n" if note else "")
+    nothing = (
+        "couplint: found no service: no compose file, Kubernetes manifest or Dockerfile beside"
+        " Python code; write [tool.couplint.services.NAME] with its paths by hand (README:"
+        " Configure it)\n"
+    )
+    assert err == (f"couplint: {name}: {note}\n" if note else "") + nothing
+
+
+def build(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+
+
+def services_of(root: Path) -> dict[str, dict[str, list[str]]]:
+    code, out, _ = run("init", str(root))
+    assert code == 0
+    found = inferred(out)["services"]
+    assert isinstance(found, dict)
+    return found
+
+
+def test_folders_join_the_image_only_service_they_build(tmp_path: Path) -> None:
+    build(
+        tmp_path,
+        {
+            "docker-compose.yml": "services:\n  front:\n    image: acme/nginx:1\n"
+            "  admin:\n    image: acme/admin:1\n",
+            "core/nginx/Dockerfile": "FROM python:3.12\n",
+            "core/nginx/start.py": "",
+            "core/admin/Dockerfile": "FROM python:3.12\n",
+            "core/admin/mailu/__init__.py": "",
+        },
+    )
+    found = services_of(tmp_path)
+    assert found["front"]["paths"] == ["core/nginx"]  # by its image's name
+    assert found["admin"]["paths"] == ["core/admin"]  # by its own name
+    assert found["admin"]["packages"] == ["mailu"]
+
+
+def test_code_a_service_mounts_and_bare_names_in_env(tmp_path: Path) -> None:
+    build(
+        tmp_path,
+        {
+            "docker-compose.yml": (
+                "services:\n  web:\n    image: acme/web\n    volumes:\n      - ./web:/srv/web\n"
+                "    environment:\n      AUTH_HOST: auth\n      API_TOKEN: auth\n"
+                "  auth:\n    build: ./auth\n"
+            ),
+            "web/views.py": "",
+            "web/forms/login.py": "",
+            "auth/main.py": "",
+        },
+    )
+    found = services_of(tmp_path)
+    assert found["web"]["paths"] == ["web"]
+    assert found["web"]["packages"] == ["forms", "views"]  # a folder without __init__ too
+    assert found["auth"]["hosts"] == ["auth", "AUTH_HOST"]  # a token's value is no host
+
+
+def test_a_service_that_builds_the_whole_repository_gets_no_paths(tmp_path: Path) -> None:
+    build(
+        tmp_path,
+        {
+            "docker-compose.yml": "services:\n  back:\n    build: .\n",
+            "Dockerfile": "FROM python:3.12\nCOPY . /app\n",
+            "api/main.py": "",
+        },
+    )
+    code, out, err = run("init", str(tmp_path))
+    assert code == 0
+    assert "paths" not in inferred(out)["services"]["back"]  # type: ignore[index, operator]
+    assert err == (
+        "couplint: docker-compose.yml:2: back builds the whole repository: give it the paths"
+        " of its own code by hand\n"
+    )

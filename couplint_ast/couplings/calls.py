@@ -36,6 +36,7 @@ PROBLEMS: tuple[Timeout, ...] = ("missing", "none", "default")
 
 _ENV_LIKE = re.compile(r"^[A-Z_][A-Z0-9_]*$")
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://")
+LOOPBACK = frozenset({"localhost", "127.0.0.1", "0.0.0.0", "::1", "host.docker.internal"})
 _K8S_SUFFIX = re.compile(r"^\.[a-z0-9-]+\.svc(?:\.cluster\.local)?$")
 _NAMED = ("env", "config", "setting", "name")
 
@@ -209,9 +210,15 @@ def service_for_host(config: Config, host: str, path: str | None = None) -> str 
             if _ENV_LIKE.match(base):
                 continue
             e_name, e_port = _split_port(_host_entry(base))
-            same_name = name == e_name or (
-                name.startswith(e_name + ".") and _K8S_SUFFIX.match(name[len(e_name) :])
+            same_name = (
+                name == e_name
+                or (name.startswith(e_name + ".") and _K8S_SUFFIX.match(name[len(e_name) :]))
+                # `localhost:5001` is `127.0.0.1:5001` and, from a container, the host's
+                # `host.docker.internal:5001`: the port tells the services apart.
+                or (name in LOOPBACK and e_name in LOOPBACK and e_port is not None)
             )
+            if name in LOOPBACK and e_port != port:
+                continue  # on the loopback only the port names a service
             length = _prefix_length(prefix, path)
             if not same_name or length is None:
                 continue

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from couplint_ast.config import Config
+from couplint_ast.config import Config, ServiceConfig
 from couplint_ast.init.compose import COMPOSE_NAME, Service, read_compose, read_env_file
 from couplint_ast.init.kubernetes import KubeService, Workload, read_manifests
 
@@ -171,6 +171,17 @@ def infer(root: Path) -> Inference:
                 _add(found.ignore_hosts, host, evidence)
             continue
         inferred = found.services.setdefault(service.name, Inferred(service.name))
+        if folder == root:
+            found.notes.append(
+                f"{service.file}:{service.line}: {service.name} builds the whole repository:"
+                " give it the paths of its own code by hand"
+            )
+            folder = None
+        if folder is None:
+            folder, line = _mounted_folder(path, service, root)
+            if folder is not None:
+                _add(inferred.paths, _rel(folder, root), f"{service.file}:{line}: code mounted")
+                folder = None
         if folder is not None:
             _add(
                 inferred.paths,
@@ -183,12 +194,23 @@ def infer(root: Path) -> Inference:
             _add(inferred.hosts, f"localhost:{port}", f"{service.file}:{line}: published port")
     _env_hosts(found, composed, names, databases, root)
     _gateway_routes(found, composed, names, files, root)
-    _dockerfile_services(found, files, root)
+    images_of = {
+        s.name: {_image_name(s.image[0])}
+        for _path, s in composed
+        if s.image and s.name in found.services
+    }
+    _dockerfile_services(found, files, root, images_of)
     _kubernetes(found, files, root)
     for inferred in found.services.values():
         _code_of(found, inferred, root)
     _shared(found, files, root)
     _unique_hosts(found)
+    if not found.services:
+        found.notes.append(
+            "found no service: no compose file, Kubernetes manifest or Dockerfile beside Python"
+            " code; write [tool.couplint.services.NAME] with its paths by hand (README:"
+            " Configure it)"
+        )
     return found
 
 
@@ -244,6 +266,15 @@ def _read(path: Path) -> str:
 
 
 # -- compose -------------------------------------------------------------------------------
+def _image_name(image: str) -> str:
+    """`registry/org/nginx:1.2` -> `nginx`."""
+    return image.lower().split("@")[0].rsplit("/", 1)[-1].split(":")[0]
+
+
+def _known_name(name: str) -> str:
+    return name.lower().replace("_", "-")
+
+
 def _kind(image: str) -> str:
     name = image.split("@")[0].rsplit(":", 1)[0].rsplit("/", 1)[-1]
     if any(name.startswith(d) for d in DATABASE_IMAGES):
@@ -278,6 +309,17 @@ def _python_folder(compose: Path, service: Service, root: Path) -> Path | None:
         if copied is not None:
             return copied
     return context if _has_python(context) else None
+
+
+def _mounted_folder(compose: Path, service: Service, root: Path) -> tuple[Path | None, int]:
+    """A folder of Python code a service mounts (`./web:/srv/web`), when it builds none."""
+    for source, line in service.volumes:
+        if not source.startswith((".", "/")):
+            continue  # a named volume
+        folder = (compose.parent / source).resolve()
+        if folder != root and _inside(folder, root) and folder.is_dir() and _has_python(folder):
+            return folder, line
+    return None, 0
 
 
 def _built_from(compose: Path, service: Service, root: Path) -> str:
@@ -323,6 +365,9 @@ def _host_of(value: str) -> str | None:
     return match.group(1).lower() if match and ":" in value else None
 
 
+_HOSTISH = re.compile(r"HOST|ADDR|URL|URI|NAME|SERVICE|ENDPOINT|SERVER", re.IGNORECASE)
+
+
 def _env_hosts(
     found: Inference,
     composed: list[tuple[Path, Service]],
@@ -343,6 +388,8 @@ def _env_hosts(
                 env += [(k, v, f"{shown}:{n}") for k, v, n in read_env_file(target)]
         for key, value, where in env:
             host = _host_of(value)
+            if host is None and value.lower() in names and _HOSTISH.search(key):
+                host = value.lower()  # `AUTH_HOST=auth`: a bare service name
             owner = names.get(host or "")
             if owner is None or owner == service.name:
                 continue
@@ -442,7 +489,9 @@ def _gateway_of(
 
 
 # -- services without compose --------------------------------------------------------------
-def _dockerfile_services(found: Inference, files: list[Path], root: Path) -> None:
+def _dockerfile_services(
+    found: Inference, files: list[Path], root: Path, images_of: dict[str, set[str]]
+) -> None:
     """A folder with a Dockerfile and Python code that no service covers is one."""
     covered = [root / e.value for s in found.services.values() for e in s.paths]
     for path in files:
@@ -454,9 +503,19 @@ def _dockerfile_services(found: Inference, files: list[Path], root: Path) -> Non
         if not _has_python(folder):
             continue
         name = folder.name.lower().replace("_", "-")
-        if name in found.services:
-            continue
-        inferred = found.services.setdefault(name, Inferred(name))
+        # An image-only compose service whose name or image is this folder's (`image:
+        # mailu/nginx` built from `core/nginx`) is the one this folder builds.
+        joined = next(
+            (
+                s
+                for s, images in images_of.items()
+                if not found.services[s].paths and (_known_name(s) == name or name in images)
+            ),
+            None,
+        )
+        if joined is None and name in found.services:
+            name = f"{folder.parent.name.lower()}-{name}"  # a clash: say which folder
+        inferred = found.services.setdefault(joined or name, Inferred(joined or name))
         _add(
             inferred.paths, _rel(folder, root), f"{_rel(path, root)}: Dockerfile beside Python code"
         )
@@ -546,21 +605,13 @@ def _code_of(found: Inference, inferred: Inferred, root: Path) -> None:
 
     for entry in list(inferred.paths):
         folder = root / entry.value
-        for child in sorted(folder.iterdir()) if folder.is_dir() else []:
-            if (
-                child.is_dir()
-                and (child / "__init__.py").is_file()
-                and child.name not in ("tests", "test")
-            ):
-                _add(inferred.packages, child.name, f"{_rel(child, root)}/__init__.py")
-            elif (
-                child.suffix == ".py"
-                and child.stem.isidentifier()
-                and not _TEST_NAMES.match(child.name)
-            ):
-                _add(inferred.packages, child.stem, f"{_rel(child, root)}")
         if (folder / "__init__.py").is_file():
+            # The service folder is itself the package: its modules are not import roots
+            # (a `grpc.py` inside is not the grpc library).
             _add(inferred.packages, folder.name, f"{_rel(folder, root)}/__init__.py")
+        else:
+            for child in sorted(folder.iterdir()) if folder.is_dir() else []:
+                _import_root(inferred, child, root)
         for path in _python_files(folder):
             text = _read(path)
             if not any(word in text for word in TABLE_WORDS):
@@ -587,6 +638,29 @@ def _code_of(found: Inference, inferred: Inferred, root: Path) -> None:
                         table.lower(),
                         f"{shown}:{op.span.line}: migration creates it",
                     )
+
+
+def _import_root(inferred: Inferred, child: Path, root: Path) -> None:
+    """A package (with or without `__init__.py`) or a module directly under a path."""
+    if not child.name.isidentifier() and not child.stem.isidentifier():
+        return
+    if child.is_dir():
+        if child.name in ("tests", "test") or child.name in SKIP_DIRS:
+            return
+        init = child / "__init__.py"
+        if init.is_file():
+            _add(inferred.packages, child.name, _rel(init, root))
+        elif any(p.suffix == ".py" for p in child.iterdir()):
+            _add(
+                inferred.packages, child.name, f"{_rel(child, root)}/: Python code, no __init__.py"
+            )
+    elif (
+        child.suffix == ".py"
+        and child.stem.isidentifier()
+        and child.stem != "__init__"
+        and not _TEST_NAMES.match(child.name)
+    ):
+        _add(inferred.packages, child.stem, _rel(child, root))
 
 
 def _django_table(path: Path, model: str) -> str:
@@ -733,7 +807,7 @@ def lacking(found: Inference, config: Config) -> list[str]:
     """What the repository shows that `config` does not say, one line each."""
     missing = []
     for name, service in sorted(found.services.items()):
-        have = config.service_named(name)
+        have = config.service_named(name) or _by_path(config, service, found.root)
         if have is None:
             evidence = (service.paths or service.hosts or [Entry("", "")])[0].evidence
             missing.append(f"no service '{name}' ({evidence})")
@@ -741,8 +815,20 @@ def lacking(found: Inference, config: Config) -> list[str]:
         hosts = {h.lower() for s in config.services for h in s.hosts}
         for entry in service.hosts:
             if entry.value.lower() not in hosts:
-                missing.append(f"service '{name}' lacks host '{entry.value}' ({entry.evidence})")
+                missing.append(
+                    f"service '{have.name}' lacks host '{entry.value}' ({entry.evidence})"
+                )
         for entry in service.tables:
-            if config.table_owner(entry.value, name) is None:
-                missing.append(f"service '{name}' lacks table '{entry.value}' ({entry.evidence})")
+            if config.table_owner(entry.value, have.name) is None:
+                missing.append(
+                    f"service '{have.name}' lacks table '{entry.value}' ({entry.evidence})"
+                )
     return missing
+
+
+def _by_path(config: Config, service: Inferred, root: Path) -> ServiceConfig | None:
+    """The configured service that has one of `service`'s paths, under another name."""
+    wanted = {Path(os.path.realpath(root / e.value)) for e in service.paths}
+    return next(
+        (s for s in config.services if wanted & {Path(os.path.realpath(p)) for p in s.paths}), None
+    )

@@ -34,6 +34,7 @@ class Service:
     ports: list[tuple[int, int]] = field(default_factory=list)  # (published port, line)
     environment: list[tuple[str, str, int]] = field(default_factory=list)  # (key, value, line)
     env_files: list[tuple[str, int]] = field(default_factory=list)
+    volumes: list[tuple[str, int]] = field(default_factory=list)  # (host source, line)
 
 
 def read_compose(path: Path, shown: str) -> tuple[list[Service], str | None]:
@@ -64,9 +65,10 @@ def read_compose(path: Path, shown: str) -> tuple[list[Service], str | None]:
         if body is None and "version" not in top:
             # Compose v1: services at the top level.
             body = document if any(_is_service(v) for _, v in _pairs(document)) else None
+        lines = _key_lines(body)
         for name, node in _pairs(body):
             if _is_service(node):
-                services.append(_service(name, node, shown))
+                services.append(_service(name, node, shown, lines.get(name)))
     return services, None
 
 
@@ -75,9 +77,9 @@ def _is_service(node: yaml.Node) -> bool:
     return bool(keys & {"image", "build", "environment", "ports", "command"})
 
 
-def _service(name: str, node: yaml.Node, shown: str) -> Service:
-    found = Service(name, shown, node.start_mark.line + 1)
-    found.names.append((name, node.start_mark.line + 1, "compose service name"))
+def _service(name: str, node: yaml.Node, shown: str, line: int | None) -> Service:
+    found = Service(name, shown, line or node.start_mark.line + 1)
+    found.names.append((name, found.line, "compose service name"))
     for key, value in _pairs(node):
         line = value.start_mark.line + 1
         if key == "build":
@@ -106,6 +108,12 @@ def _service(name: str, node: yaml.Node, shown: str) -> Service:
                     found.ports.append((port, item.start_mark.line + 1))
         elif key == "environment":
             found.environment.extend(_environment(value))
+        elif key == "volumes" and isinstance(value, yaml.SequenceNode):
+            for item in value.value:
+                text = _scalar(item)
+                source = text.split(":")[0] if text else _scalar(dict(_pairs(item)).get("source"))
+                if source:
+                    found.volumes.append((_plain(source), item.start_mark.line + 1))
         elif key == "env_file":
             items = value.value if isinstance(value, yaml.SequenceNode) else [value]
             for item in items:
@@ -176,6 +184,15 @@ def _pairs(node: yaml.Node | None, depth: int = 0) -> list[tuple[str, yaml.Node]
             own.append((str(key.value), value))
     keys = {k for k, _ in own}
     return own + [(k, v) for k, v in merged if k not in keys]
+
+
+def _key_lines(node: yaml.Node | None) -> dict[str, int]:
+    """The line each key of a mapping is written on (its value may start on the next)."""
+    if not isinstance(node, yaml.MappingNode):
+        return {}
+    return {
+        str(k.value): k.start_mark.line + 1 for k, _ in node.value if isinstance(k, yaml.ScalarNode)
+    }
 
 
 def _scalar(node: yaml.Node | None) -> str | None:
