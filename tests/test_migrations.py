@@ -531,3 +531,14 @@ def test_raw_sql_is_read_when_the_fact_is_made() -> None:
         ("sql", "", "", ("stock", "orders"), False),
         ("drop_column", "stock", "bin", (), True),
     ]
+
+
+def test_the_prefilter_passes_a_migration_class_written_over_lines() -> None:
+    linter = Linter(EXAMPLE_CONFIG, lambda code: code == "CPL402")
+    source = (
+        "from django.db import migrations\n\n\nclass Migration(\n    migrations.Migration\n):\n"
+        "    operations = [migrations.RemoveField('parcel', 'weight')]\n"
+    )
+    assert linter.is_candidate(source, "shipping") is True
+    framework = "from django.db.migrations import operations\n\n\nclass Autodetector:\n    pass\n"
+    assert linter.is_candidate(framework, "shipping") is False

@@ -18,12 +18,14 @@ VERBS = {
     "index": "indexes",
     "insert": "writes to",
 }
-# Files that can hold a migration: an Alembic import, or a Django Migration class, in the
-# code (libraries name Alembic in their docstrings).
+# Files that can hold a migration, in their code (libraries name Alembic in docstrings, and
+# Django's own migration framework imports `django.db.migrations` without being one): an
+# import of Alembic, or a class deriving from a `Migration`.
 MIGRATION_NEEDLES = (
-    Needle(r"\balembic\b", ("alembic",), in_code=True),
-    Needle(r"migrations\.Migration\b", ("Migration",), in_code=True),
-    Needle(r"django\.db\.migrations\b", ("migrations",), in_code=True),
+    Needle(
+        r"^[ \t]*(?:from[ \t]+alembic\b|import[ \t][^\n]*\balembic\b)", ("alembic",), in_code=True
+    ),
+    Needle(r"^[ \t]*class[ \t]+\w+[ \t]*\([^)]*\bMigration\b", ("Migration",), in_code=True),
 )
 
 
