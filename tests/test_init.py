@@ -226,3 +226,39 @@ def test_a_service_that_builds_the_whole_repository_gets_no_paths(tmp_path: Path
         "couplint: docker-compose.yml:2: back builds the whole repository: give it the paths"
         " of its own code by hand\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("path", "source", "expected"),
+    [
+        ("a/models.py", "class Order(Base):\n    __tablename__ = 'orders'\n", [("orders", 2)]),
+        ("a/models.py", "class OrderItem(db.Model):\n    id = 1\n", [("order_item", 1)]),
+        ("a/m.py", "class Hero(SQLModel, table=True):\n    id: int\n", [("hero", 1)]),
+        ("shop/models.py", "class Parcel(models.Model):\n    pass\n", [("shop_parcel", 1)]),
+        (
+            "shop/models.py",
+            "class Base(models.Model):\n    class Meta:\n        abstract = True\n",
+            [],
+        ),
+        (
+            "shop/models.py",
+            "class Bin(models.Model):\n    class Meta:\n        db_table = 'bins'\n",
+            [("bins", 3)],
+        ),
+        ("a/t.py", "stock = Table('stock', metadata)\n", [("stock", 1)]),
+        ("a/v/1.py", "def upgrade():\n    op.create_table('carts')\n", [("carts", 2)]),
+        (
+            "shop/migrations/0001.py",
+            "ops = [migrations.CreateModel(name='Box', fields=[]),\n"
+            "       migrations.CreateModel('Lid', [], options={'db_table': 'lids'})]\n",
+            [("shop_box", 1), ("lids", 2)],
+        ),
+        ("a/x.py", "# __tablename__ = 'nope'\nx = Table\n", []),
+    ],
+)
+def test_init_reads_the_tables_models_name(
+    path: str, source: str, expected: list[tuple[str, int]]
+) -> None:
+    from couplint_ast.init.models import tables
+
+    assert [(t, line) for t, line, _ in tables(Path(path), source)] == expected

@@ -3,7 +3,7 @@
 What is read, in order: compose files (services, build folders, names, aliases, published
 ports, environment and env files), folders with a Dockerfile and Python code that no
 compose service builds, then each service's own code: its import roots (`packages`), its
-ORM models and migrations (`tables`, read by the same fact collectors as `check`), and
+ORM models and migrations (`tables`, see `init.models`), and
 the code outside every service that two or more services import (shared packages).
 
 Secrets stay where they are: only env var *names*, service names and ports are ever
@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 from couplint_ast.config import Config, ServiceConfig
 from couplint_ast.init.compose import COMPOSE_NAME, Service, read_compose, read_env_file
 from couplint_ast.init.kubernetes import KubeService, Workload, read_manifests
+from couplint_ast.init.models import tables as model_tables
 
 SKIP_DIRS = frozenset(
     {
@@ -86,16 +87,6 @@ INFRA_IMAGES = (
     "mailpit",
     "smtp4dev",
     "clickhouse",
-)
-TABLE_WORDS = (
-    "__tablename__",
-    "db_table",
-    "create_table",
-    "CreateModel",
-    "Table(",
-    "table=True",
-    "table_name",
-    "class Meta",
 )
 DOMAIN_MARKERS = (
     (
@@ -601,8 +592,6 @@ def _known(found: Inference, name: str) -> str | None:
 
 # -- each service's code -------------------------------------------------------------------
 def _code_of(found: Inference, inferred: Inferred, root: Path) -> None:
-    from couplint_ast.engine import Linter  # libcst only when a model file needs it
-
     for entry in list(inferred.paths):
         folder = root / entry.value
         if (folder / "__init__.py").is_file():
@@ -613,31 +602,9 @@ def _code_of(found: Inference, inferred: Inferred, root: Path) -> None:
             for child in sorted(folder.iterdir()) if folder.is_dir() else []:
                 _import_root(inferred, child, root)
         for path in _python_files(folder):
-            text = _read(path)
-            if not any(word in text for word in TABLE_WORDS):
-                continue
             shown = _rel(path, root)
-            facts = Linter.parse_facts(shown, text)
-            if facts is None:
-                continue
-            for mapping in facts.table_mappings:
-                if mapping.kind in ("model", "Table", "table"):
-                    what = f"model {mapping.model}" if mapping.model else f"{mapping.kind}()"
-                    _add(
-                        inferred.tables,
-                        mapping.table.lower(),
-                        f"{shown}:{mapping.span.line}: {what}",
-                    )
-            for op in facts.migrations:
-                if op.kind != "create_table" or op.phase not in ("upgrade", ""):
-                    continue
-                table = op.table or _django_table(path, op.model)
-                if table:
-                    _add(
-                        inferred.tables,
-                        table.lower(),
-                        f"{shown}:{op.span.line}: migration creates it",
-                    )
+            for table, line, what in model_tables(path, _read(path)):
+                _add(inferred.tables, table.lower(), f"{shown}:{line}: {what}")
 
 
 def _import_root(inferred: Inferred, child: Path, root: Path) -> None:
@@ -663,14 +630,6 @@ def _import_root(inferred: Inferred, child: Path, root: Path) -> None:
         _add(inferred.packages, child.stem, _rel(child, root))
 
 
-def _django_table(path: Path, model: str) -> str:
-    """Django's default table of a model created in `<app>/migrations/`: `<app>_<model>`."""
-    if not model or path.parent.name != "migrations":
-        return ""
-    return f"{path.parent.parent.name}_{model.lower()}"
-
-
-# -- shared code ---------------------------------------------------------------------------
 def _shared(found: Inference, files: list[Path], root: Path) -> None:
     """Packages outside every service that two or more services import."""
     covered = [root / e.value for s in found.services.values() for e in s.paths]

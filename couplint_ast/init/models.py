@@ -1,0 +1,145 @@
+"""The tables a service's code says it owns, read from CPython's tree (no libcst).
+
+`couplint init` reads every model file of every service, so it reads only what names a
+table outright: `__tablename__ = "t"`, a `Meta` with `db_table`/`table_name`/`table`,
+SQLModel's `table=True` (the class name), Flask-SQLAlchemy's `db.Model` without a
+`__tablename__` (the class name in snake case), Django's `models.Model` without
+`db_table` (`<app>_<model>`), `Table("t", ...)`, Alembic's `create_table("t")` and
+Django's `CreateModel(name="M")` (`<app>_<m>`). Files that mention none of these are
+never parsed.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+
+GATE = re.compile(
+    r"__tablename__|db_table|table_name|create_table|CreateModel|\bTable\(|table\s*=\s*True"
+    r"|models\.Model\b|db\.Model\b"
+)
+_META_KEYS = ("db_table", "table_name", "table")
+
+
+def tables(path: Path, text: str) -> Iterator[tuple[str, int, str]]:
+    """(table, line, what says so) of one file."""
+    if not GATE.search(text):
+        return
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return
+    app = _app(path)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef):
+            yield from _model(node, app)
+        elif isinstance(node, ast.Call):
+            yield from _call(node, app)
+
+
+def _model(node: ast.ClassDef, app: str) -> Iterator[tuple[str, int, str]]:
+    named = _assigned(node.body, "__tablename__")
+    if named is not None:
+        yield named[0], named[1], f"model {node.name}"
+        return
+    meta = next((n for n in node.body if isinstance(n, ast.ClassDef) and n.name == "Meta"), None)
+    for key in _META_KEYS:
+        value = _assigned(meta.body, key) if meta is not None else None
+        if value is not None:
+            yield value[0], value[1], f"model {node.name}, Meta.{key}"
+            return
+    bases = {_dotted(b) for b in node.bases}
+    if any(k.arg == "table" and _true(k.value) for k in node.keywords):
+        yield node.name.lower(), node.lineno, f"SQLModel {node.name} (table=True)"
+    elif "db.Model" in bases:
+        yield _snake(node.name), node.lineno, f"model {node.name} (Flask-SQLAlchemy's default)"
+    elif "models.Model" in bases and app and not _abstract(meta):
+        default = f"{app}_{node.name.lower()}"
+        yield default, node.lineno, f"model {node.name} (Django's default)"
+
+
+def _call(node: ast.Call, app: str) -> Iterator[tuple[str, int, str]]:
+    name = _dotted(node.func).rsplit(".", 1)[-1]
+    first = node.args[0] if node.args else None
+    if name == "Table" and _string(first) and len(node.args) >= 2:
+        yield str(_string(first)), node.lineno, "Table()"
+    elif name == "create_table" and _string(first):
+        yield str(_string(first)), node.lineno, "migration creates it"
+    elif name == "CreateModel" and app:
+        model = next((_string(k.value) for k in node.keywords if k.arg == "name"), None)
+        model = model or _string(first)
+        options = next((k.value for k in node.keywords if k.arg == "options"), None)
+        table = _option(options, "db_table")
+        if table:
+            yield table, node.lineno, "migration creates it"
+        elif model:
+            yield f"{app}_{model.lower()}", node.lineno, "migration creates it (Django's default)"
+
+
+def _app(path: Path) -> str:
+    """The Django app of a file: the folder holding `models.py` or `migrations/`."""
+    if path.parent.name in ("migrations", "models"):
+        return path.parent.parent.name
+    return path.parent.name if path.name == "models.py" else ""
+
+
+def _assigned(body: list[ast.stmt], key: str) -> tuple[str, int] | None:
+    for statement in body:
+        targets = (
+            statement.targets
+            if isinstance(statement, ast.Assign)
+            else [statement.target]
+            if isinstance(statement, ast.AnnAssign) and statement.value is not None
+            else []
+        )
+        value = getattr(statement, "value", None)
+        text = _string(value)
+        if any(isinstance(t, ast.Name) and t.id == key for t in targets) and text:
+            return text, statement.lineno
+    return None
+
+
+def _abstract(meta: ast.ClassDef | None) -> bool:
+    if meta is None:
+        return False
+    for statement in meta.body:
+        if isinstance(statement, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id in ("abstract", "proxy") for t in statement.targets
+        ):
+            return _true(statement.value)
+    return False
+
+
+def _option(node: ast.expr | None, key: str) -> str | None:
+    if not isinstance(node, ast.Dict):
+        return None
+    for k, v in zip(node.keys, node.values):
+        if _string(k) == key:
+            return _string(v)
+    return None
+
+
+def _string(node: ast.AST | None) -> str | None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    return None
+
+
+def _true(node: ast.AST) -> bool:
+    return isinstance(node, ast.Constant) and node.value is True
+
+
+def _dotted(node: ast.AST) -> str:
+    if isinstance(node, ast.Attribute):
+        return f"{_dotted(node.value)}.{node.attr}"
+    return node.id if isinstance(node, ast.Name) else ""
+
+
+def _snake(name: str) -> str:
+    """Flask-SQLAlchemy's default table name: `OrderItem` -> `order_item`."""
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name).lower()
