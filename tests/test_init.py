@@ -135,7 +135,7 @@ def test_no_config_is_said_and_points_to_init(
         ("docker-compose.yml", "services: [unclosed\n", "not valid YAML (line 2), not read"),
         (
             "compose.yaml",
-            "services:\n  web:\n    image: x\n{% endif %}\n",
+            "services:\n  web:\n    image: [x\n{% endif %}\n",
             "not valid YAML (line 4), not read (a template?)",
         ),
         ("docker-compose.yml", "\xff\xfe binary", "not UTF-8 text, not read"),
@@ -262,3 +262,25 @@ def test_init_reads_the_tables_models_name(
     from couplint_ast.init.models import tables
 
     assert [(t, line) for t, line, _ in tables(Path(path), source)] == expected
+
+
+def test_a_jinja_compose_file_is_read_as_far_as_it_can_be(tmp_path: Path) -> None:
+    build(
+        tmp_path,
+        {
+            "compose.yaml": (
+                "services:\n  api:\n    build: ./api\n{% if admin %}\n  admin:\n"
+                "    image: {{ registry }}/admin\n    environment:\n"
+                "      API_URL: http://api:8000\n{% endif %}\n"
+            ),
+            "api/main.py": "",
+        },
+    )
+    code, out, err = run("init", str(tmp_path))
+    assert code == 0
+    assert err == (
+        "couplint: compose.yaml: a Jinja template, read without its {% %} tags and {{ }} values\n"
+    )
+    services = inferred(out)["services"]
+    assert isinstance(services, dict)
+    assert services["api"]["hosts"] == ["api", "API_URL"]

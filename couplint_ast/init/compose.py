@@ -49,13 +49,18 @@ def read_compose(path: Path, shown: str) -> tuple[list[Service], str | None]:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         return [], f"{shown}: not UTF-8 text, not read"
+    note = None
     try:
         documents = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1})" if mark is not None else ""
-        template = " (a template?)" if "{%" in text or "{{" in text else ""
-        return [], f"{shown}: not valid YAML{where}, not read{template}"
+        untemplated = _untemplated(text)
+        if untemplated is None:
+            template = " (a template?)" if "{%" in text or "{{" in text else ""
+            return [], f"{shown}: not valid YAML{where}, not read{template}"
+        documents = untemplated
+        note = f"{shown}: a Jinja template, read without its {{% %}} tags and {{{{ }}}} values"
     except RecursionError:
         return [], f"{shown}: nested too deeply, not read"
     services = []
@@ -69,7 +74,24 @@ def read_compose(path: Path, shown: str) -> tuple[list[Service], str | None]:
         for name, node in _pairs(body):
             if _is_service(node):
                 services.append(_service(name, node, shown, lines.get(name)))
-    return services, None
+    return services, note
+
+
+_JINJA_LINE = re.compile(r"^[ \t]*\{%.*?%\}[ \t]*$\n?", re.MULTILINE)
+_JINJA_TAG = re.compile(r"\{%.*?%\}|\{#.*?#\}", re.DOTALL)
+_JINJA_VALUE = re.compile(r"\{\{.*?\}\}")
+
+
+def _untemplated(text: str) -> list[yaml.Node] | None:
+    """A Jinja-templated compose file read as far as it can be: `{% %}` lines dropped (both
+    branches of an `if` kept), `{{ }}` values emptied; None when it still is not YAML."""
+    if "{%" not in text and "{{" not in text:
+        return None
+    plain = _JINJA_VALUE.sub("", _JINJA_TAG.sub("", _JINJA_LINE.sub("", text)))
+    try:
+        return [d for d in yaml.compose_all(plain, Loader=yaml.SafeLoader) if d is not None]
+    except (yaml.YAMLError, RecursionError):
+        return None
 
 
 def _is_service(node: yaml.Node) -> bool:
