@@ -370,6 +370,7 @@ def _env_hosts(
     reaches: dict[str, set[str]] = {}
     evidence: dict[str, str] = {}
     db_users: dict[str, dict[str, list[tuple[str, str]]]] = {}
+    setters: dict[str, set[str]] = {}  # env var -> the services whose env sets it
     for path, service in composed:
         env = [(k, v, f"{service.file}:{line}") for k, v, line in service.environment]
         for env_file, _line in service.env_files:
@@ -382,6 +383,7 @@ def _env_hosts(
             if host is None and value.lower() in names and _HOSTISH.search(key):
                 host = value.lower()  # `AUTH_HOST=auth`: a bare service name
             owner = names.get(host or "")
+            setters.setdefault(key, set()).add(service.name)
             if owner is None or owner == service.name:
                 continue
             if owner in databases:
@@ -411,6 +413,20 @@ def _env_hosts(
                 f"database container '{db}' is reached by {', '.join(sorted(users))}: a shared "
                 "database; list it under the databases of the service that owns it"
             )
+    # `POSTGRES_HOST` that another service sets too, to a database it is not given, would
+    # make that service's own reads look foreign: such a name is left out.
+    for key, services in sorted(setters.items()):
+        given = {
+            s
+            for s in services
+            if any(e.value == key for e in found.services.get(s, Inferred(s)).databases)
+        }
+        if given and services - given:
+            for name in given:
+                found.services[name].databases = [
+                    e for e in found.services[name].databases if e.value != key
+                ]
+            found.notes.append(f"env var {key} names several databases: left out of databases")
 
 
 _UPSTREAM = re.compile(r"upstream\s+([\w.-]+)\s*\{([^}]*)\}")
