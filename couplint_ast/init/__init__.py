@@ -501,10 +501,25 @@ def _dockerfile_services(
 ) -> None:
     """A folder with a Dockerfile and Python code that no service covers is one."""
     covered = [root / e.value for s in found.services.values() for e in s.paths]
+    # `FROM base`: an image built here (untagged, no registry), not a public `nginx:1.27`.
+    bases = {
+        words[1].lower()
+        for path in files
+        if path.name == "Dockerfile"
+        for line in _read(path).splitlines()
+        if len(words := line.split()) >= 2
+        and words[0].upper() == "FROM"
+        and not any(c in words[1] for c in ":@/$")
+    }
     for path in files:
         if path.name != "Dockerfile" or path.parent == root:
             continue
         folder = path.parent
+        if _known_name(folder.name) in bases:
+            found.notes.append(
+                f"{_rel(folder, root)}: a base image other Dockerfiles build FROM, not a service"
+            )
+            continue
         if any(folder == c or c in folder.parents or folder in c.parents for c in covered):
             continue
         if not _has_python(folder):
@@ -655,8 +670,9 @@ def _shared(found: Inference, files: list[Path], root: Path) -> None:
         if path.name != "__init__.py":
             continue
         package = path.parent
-        if package.parent != root and package.parent.parent != root:
-            continue  # a top-level package, or one level down (libs/common)
+        distribution = any((package.parent / n).is_file() for n in ("setup.py", "pyproject.toml"))
+        if package.parent != root and package.parent.parent != root and not distribution:
+            continue  # a top-level package, one level down (libs/common), or installable
         if (package.parent / "__init__.py").is_file():
             continue
         if any(package == c or c in package.parents for c in covered):
