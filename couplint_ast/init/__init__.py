@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 from couplint_ast.config import Config, ServiceConfig
 from couplint_ast.init.compose import COMPOSE_NAME, Service, read_compose, read_env_file
 from couplint_ast.init.kubernetes import KubeService, Workload, read_manifests
+from couplint_ast.init.models import sql_tables
 from couplint_ast.init.models import tables as model_tables
 
 SKIP_DIRS = frozenset(
@@ -183,7 +184,8 @@ def infer(root: Path) -> Inference:
             _add(inferred.hosts, host, f"{service.file}:{line}: {what}")
         for port, line in service.ports:
             _add(inferred.hosts, f"localhost:{port}", f"{service.file}:{line}: published port")
-    _env_hosts(found, composed, names, databases, root)
+    owners = _env_hosts(found, composed, names, databases, root)
+    _database_scripts(found, composed, databases, owners, root)
     _gateway_routes(found, composed, names, files, root)
     images_of = {
         s.name: {_image_name(s.image[0])}
@@ -245,6 +247,14 @@ def _python_files(folder: Path) -> Iterator[Path]:
         dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and d not in ("tests", "test"))
         for name in sorted(names):
             if name.endswith(".py") and not _TEST_NAMES.match(name):
+                yield Path(dirpath) / name
+
+
+def _sql_files(folder: Path) -> Iterator[Path]:
+    for dirpath, dirs, names in os.walk(folder, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and d not in ("tests", "test"))
+        for name in sorted(names):
+            if name.endswith(".sql"):
                 yield Path(dirpath) / name
 
 
@@ -365,8 +375,9 @@ def _env_hosts(
     names: dict[str, str],
     databases: dict[str, str],
     root: Path,
-) -> None:
-    """Env vars whose value names another service: that env var reaches it."""
+) -> dict[str, str]:
+    """Env vars whose value names another service: that env var reaches it. Returns the
+    database containers that only one service reaches, with that service."""
     reaches: dict[str, set[str]] = {}
     evidence: dict[str, str] = {}
     db_users: dict[str, dict[str, list[tuple[str, str]]]] = {}
@@ -396,10 +407,12 @@ def _env_hosts(
             _add(found.services[next(iter(owners))].hosts, key, evidence[key])
         else:
             found.notes.append(f"env var {key} names {' and '.join(sorted(owners))}: left out")
+    db_owners: dict[str, str] = {}
     for db, users in sorted(db_users.items()):
         if len(users) == 1:
             user, refs = next(iter(users.items()))
             if user in found.services:
+                db_owners[db] = user
                 owned = found.services[user].databases
                 _add(
                     owned,
@@ -427,6 +440,46 @@ def _env_hosts(
                     e for e in found.services[name].databases if e.value != key
                 ]
             found.notes.append(f"env var {key} names several databases: left out of databases")
+    return db_owners
+
+
+def _database_scripts(
+    found: Inference,
+    composed: list[tuple[Path, Service]],
+    databases: dict[str, str],
+    owners: dict[str, str],
+    root: Path,
+) -> None:
+    """`CREATE TABLE` in the SQL a database container runs at start-up (a mounted
+    `init.sql`): the tables of the one service that reaches it, else a note."""
+    for path, service in composed:
+        if service.name not in databases:
+            continue
+        created = []
+        for source, _line in service.volumes:
+            target = (path.parent / source).resolve()
+            if not _inside(target, root):
+                continue
+            scripts = (
+                [target]
+                if target.suffix == ".sql"
+                else list(_sql_files(target))
+                if target.is_dir()
+                else []
+            )
+            for script in scripts:
+                shown = _rel(script, root)
+                created += [(t, f"{shown}:{n}: {w}") for t, n, w in sql_tables(_read(script))]
+        owner = owners.get(service.name)
+        if owner is not None:
+            for table, evidence in created:
+                _add(found.services[owner].tables, table.lower(), evidence)
+        elif created:
+            names = ", ".join(sorted({t for t, _ in created}))
+            found.notes.append(
+                f"database container '{service.name}' creates {names}, and no one service's env"
+                " reaches it: list each table under the service that owns it"
+            )
 
 
 _UPSTREAM = re.compile(r"upstream\s+([\w.-]+)\s*\{([^}]*)\}")
@@ -635,6 +688,10 @@ def _code_of(found: Inference, inferred: Inferred, root: Path) -> None:
         for path in _python_files(folder):
             shown = _rel(path, root)
             for table, line, what in model_tables(path, _read(path)):
+                _add(inferred.tables, table.lower(), f"{shown}:{line}: {what}")
+        for path in _sql_files(folder):
+            shown = _rel(path, root)
+            for table, line, what in sql_tables(_read(path)):
                 _add(inferred.tables, table.lower(), f"{shown}:{line}: {what}")
 
 

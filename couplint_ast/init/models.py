@@ -6,7 +6,7 @@ SQLModel's `table=True` (the class name), Flask-SQLAlchemy's `db.Model` without 
 `__tablename__` (the class name in snake case), Django's `models.Model` without
 `db_table` (`<app>_<model>`), `Table("t", ...)`, Alembic's `create_table("t")` and
 Django's `CreateModel(name="M")` (`<app>_<m>`). Files that mention none of these are
-never parsed.
+never parsed. `CREATE TABLE` in a service's `.sql` files is read with sqlglot.
 """
 
 from __future__ import annotations
@@ -143,3 +143,21 @@ def _dotted(node: ast.AST) -> str:
 def _snake(name: str) -> str:
     """Flask-SQLAlchemy's default table name: `OrderItem` -> `order_item`."""
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name).lower()
+
+
+_CREATE = re.compile(r"\bcreate\s+(?:or\s+replace\s+)?(?:\w+\s+){0,2}table\b", re.IGNORECASE)
+
+
+def sql_tables(text: str) -> Iterator[tuple[str, int, str]]:
+    """(table, line, what) of each `CREATE TABLE` of a `.sql` file, read by sqlglot."""
+    if len(text) > 2_000_000 or not _CREATE.search(text):
+        return
+    from couplint_ast.sqlddl import ddl_changes  # sqlglot, only for a file with DDL
+
+    for change in ddl_changes(text):
+        if change.kind != "create_table" or not change.table:
+            continue
+        last = change.table.rsplit(".", 1)[-1]
+        found = re.search(rf"{_CREATE.pattern}[^;]*?\b{re.escape(last)}\b", text, re.IGNORECASE)
+        line = text.count("\n", 0, found.start()) + 1 if found else 1
+        yield change.table, line, "CREATE TABLE"
