@@ -274,6 +274,15 @@ def test_a_service_that_builds_the_whole_repository_gets_no_paths(tmp_path: Path
             [("shop_box", 1), ("lids", 2)],
         ),
         ("a/x.py", "# __tablename__ = 'nope'\nx = Table\n", []),
+        (
+            "a/m.py",
+            "metadata = MetaData(schema='billing')\n"
+            "class I(Base):\n    __tablename__ = 'invoices'\n"
+            "class P(Base):\n    __tablename__ = 'pay'\n"
+            "    __table_args__ = ({'schema': 'ops'},)\n",
+            [("billing.invoices", 3), ("ops.pay", 5)],
+        ),
+        ("a/t.py", "t = Table('stock', metadata, schema='erp')\n", [("erp.stock", 1)]),
     ],
 )
 def test_init_reads_the_tables_models_name(

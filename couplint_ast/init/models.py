@@ -35,11 +35,20 @@ def tables(path: Path, text: str) -> Iterator[tuple[str, int, str]]:
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return
     app = _app(path)
+    schema = _metadata_schema(tree)
     for node in ast.walk(tree):
+        found: Iterator[tuple[str, int, str]] = iter(())
         if isinstance(node, ast.ClassDef):
-            yield from _model(node, app)
+            found = _model(node, app)
+            own = _table_args_schema(node)
         elif isinstance(node, ast.Call):
-            yield from _call(node, app)
+            found = _call(node, app)
+            own = next((_string(k.value) for k in node.keywords if k.arg == "schema"), None)
+        else:
+            continue
+        for table, line, what in found:
+            prefix = own or schema
+            yield (f"{prefix}.{table}" if prefix and "." not in table else table), line, what
 
 
 def _model(node: ast.ClassDef, app: str) -> Iterator[tuple[str, int, str]]:
@@ -79,6 +88,33 @@ def _call(node: ast.Call, app: str) -> Iterator[tuple[str, int, str]]:
             yield table, node.lineno, "migration creates it"
         elif model:
             yield f"{app}_{model.lower()}", node.lineno, "migration creates it (Django's default)"
+
+
+def _metadata_schema(tree: ast.AST) -> str | None:
+    """`MetaData(schema="billing")` in the file: the schema of its tables, if one."""
+    schemas = {
+        _string(k.value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and _dotted(node.func).rsplit(".", 1)[-1] == "MetaData"
+        for k in node.keywords
+        if k.arg == "schema"
+    }
+    schemas.discard(None)
+    return schemas.pop() if len(schemas) == 1 else None
+
+
+def _table_args_schema(node: ast.ClassDef) -> str | None:
+    """`__table_args__ = {"schema": "billing"}` (or a tuple ending with that dict)."""
+    for statement in node.body:
+        if not isinstance(statement, ast.Assign):
+            continue
+        if not any(isinstance(t, ast.Name) and t.id == "__table_args__" for t in statement.targets):
+            continue
+        value = statement.value
+        if isinstance(value, ast.Tuple) and value.elts:
+            value = value.elts[-1]
+        return _option(value, "schema")
+    return None
 
 
 def _app(path: Path) -> str:
