@@ -197,6 +197,7 @@ def infer(root: Path) -> Inference:
     for inferred in found.services.values():
         _code_of(found, inferred, root)
     _shared(found, files, root)
+    _third_parties(found, root)
     _unique_hosts(found)
     if not found.services:
         found.notes.append(
@@ -768,6 +769,32 @@ def _shared(found: Inference, files: list[Path], root: Path) -> None:
                 name,
                 f"{shown}: imported by {', '.join(users)}; no models or events: infrastructure",
             )
+
+
+_THIRD_PARTY = re.compile(
+    r"(?:^[ \t]*[A-Za-z_]\w*[ \t]*=[ \t]*|\b(?:get|post|put|patch|delete|head|request|urlopen)"
+    r"\([ \t]*)f?[\"']https?://([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})(?![\w.-])",
+    re.MULTILINE,
+)
+_NOT_THIRD = re.compile(r"(?:^|\.)(?:example\.(?:com|org|net)|localhost|local|internal|svc|test)$")
+
+
+def _third_parties(found: Inference, root: Path) -> None:
+    """A public host a service's code calls or names in a constant (`STRIPE =
+    "https://api.stripe.com"`), that no service of the repository is: a third party."""
+    ours = {e.value.lower().split("/")[0] for s in found.services.values() for e in s.hosts}
+    for service in found.services.values():
+        for entry in service.paths:
+            for path in _python_files(root / entry.value):
+                text = _read(path)
+                if "://" not in text:
+                    continue
+                for match in _THIRD_PARTY.finditer(text):
+                    host = match.group(1).lower()
+                    if host in ours or _NOT_THIRD.search(host) or host.split(".")[0] in ours:
+                        continue
+                    line = text.count("\n", 0, match.start(1)) + 1
+                    _add(found.ignore_hosts, host, f"{_rel(path, root)}:{line}: a third party")
 
 
 def _unique_hosts(found: Inference) -> None:
