@@ -313,3 +313,33 @@ def test_a_jinja_compose_file_is_read_as_far_as_it_can_be(tmp_path: Path) -> Non
     services = inferred(out)["services"]
     assert isinstance(services, dict)
     assert services["api"]["hosts"] == ["api", "API_URL"]
+
+
+def test_a_python_gateway_that_mounts_other_services_apps(tmp_path: Path) -> None:
+    build(
+        tmp_path,
+        {
+            "docker-compose.yml": (
+                "services:\n  gateway:\n    build: ./gateway\n    ports: ['8000:8000']\n"
+                "  library:\n    build: ./library\n  books:\n    build: ./books\n"
+            ),
+            "library/library/__init__.py": "",
+            "books/books/__init__.py": "",
+            "gateway/main.py": (
+                "from fastapi import FastAPI\n"
+                "from starlette.middleware.wsgi import WSGIMiddleware\n"
+                "from library.app import app as library_app\n"
+                "from books.api import router as books\n\n"
+                "app = FastAPI()\n"
+                "app.mount('/library', WSGIMiddleware(library_app))\n"
+                "app.include_router(books, prefix='/books/')\n"
+            ),
+        },
+    )
+    found = services_of(tmp_path)
+    assert found["library"]["hosts"] == [
+        "library",
+        "gateway/library",
+        "localhost:8000/library",
+    ]
+    assert found["books"]["hosts"] == ["books", "gateway/books", "localhost:8000/books"]

@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 from couplint_ast.config import Config, ServiceConfig
 from couplint_ast.init.compose import COMPOSE_NAME, Service, read_compose, read_env_file
 from couplint_ast.init.kubernetes import KubeService, Workload, read_manifests
-from couplint_ast.init.models import sql_tables
+from couplint_ast.init.models import mounts, sql_tables
 from couplint_ast.init.models import tables as model_tables
 
 SKIP_DIRS = frozenset(
@@ -197,6 +197,7 @@ def infer(root: Path) -> Inference:
     for inferred in found.services.values():
         _code_of(found, inferred, root)
     _shared(found, files, root)
+    _mounted_routes(found, root)
     _third_parties(found, root)
     _unique_hosts(found)
     if not found.services:
@@ -769,6 +770,38 @@ def _shared(found: Inference, files: list[Path], root: Path) -> None:
                 name,
                 f"{shown}: imported by {', '.join(users)}; no models or events: infrastructure",
             )
+
+
+_MOUNT_WORDS = re.compile(r"\.mount\(|register_blueprint\(|include_router\(")
+
+
+def _mounted_routes(found: Inference, root: Path) -> None:
+    """A Python gateway that mounts another service's app under a prefix (Starlette/FastAPI
+    `app.mount("/library", library_app)`, Flask `register_blueprint(bp, url_prefix=...)`,
+    FastAPI `include_router(router, prefix=...)`): calls to the gateway under that prefix
+    reach the service whose package the mounted object is imported from."""
+    owners = {e.value: s.name for s in found.services.values() for e in s.packages}
+    for gateway in list(found.services.values()):
+        hosts = [e.value for e in gateway.hosts if not e.value.isupper() and "/" not in e.value]
+        if not hosts:
+            continue
+        for entry in gateway.paths:
+            for path in _python_files(root / entry.value):
+                text = _read(path)
+                if not _MOUNT_WORDS.search(text):
+                    continue
+                for prefix, modules, line in mounts(text):
+                    owner = next(
+                        (owners[m.split(".")[0]] for m in modules if m.split(".")[0] in owners),
+                        None,
+                    )
+                    if owner is None or owner == gateway.name or not prefix.strip("/"):
+                        continue
+                    prefix = "/" + prefix.strip("/")
+                    shown = _rel(path, root)
+                    why = f"{shown}:{line}: {gateway.name} mounts {owner}'s app at {prefix}"
+                    for host in hosts:
+                        _add(found.services[owner].hosts, f"{host}{prefix}", why)
 
 
 _THIRD_PARTY = re.compile(

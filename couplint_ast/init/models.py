@@ -197,3 +197,40 @@ def sql_tables(text: str) -> Iterator[tuple[str, int, str]]:
         found = re.search(rf"{_CREATE.pattern}[^;]*?\b{re.escape(last)}\b", text, re.IGNORECASE)
         line = text.count("\n", 0, found.start()) + 1 if found else 1
         yield change.table, line, "CREATE TABLE"
+
+
+def mounts(text: str) -> Iterator[tuple[str, list[str], int]]:
+    """(prefix, modules the mounted object may come from, line) of each app or router
+    mounted under a path prefix: `app.mount("/p", x)` (also `WSGIMiddleware(x)`),
+    `register_blueprint(x, url_prefix="/p")`, `include_router(x, prefix="/p")`."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return
+    imported: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            for alias in node.names:
+                imported[alias.asname or alias.name] = node.module
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                imported[alias.asname or alias.name.split(".")[0]] = alias.name
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
+            continue
+        method = node.func.attr
+        if method == "mount" and len(node.args) >= 2:
+            prefix, mounted = _string(node.args[0]), node.args[1]
+        elif method in ("register_blueprint", "include_router") and node.args:
+            key = "url_prefix" if method == "register_blueprint" else "prefix"
+            prefix = next((_string(k.value) for k in node.keywords if k.arg == key), None)
+            mounted = node.args[0]
+        else:
+            continue
+        candidates = [mounted, *(mounted.args if isinstance(mounted, ast.Call) else [])]
+        heads = [_dotted(c).split(".")[0] for c in candidates]
+        modules = [imported[h] for h in heads if h in imported]
+        if prefix and modules:
+            yield prefix, modules, node.lineno
