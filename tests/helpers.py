@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 CONFIG = """
 [tool.couplint]
@@ -36,3 +37,14 @@ def make_repo(root: Path, files: dict[str, str], config: str = CONFIG) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
     return root
+
+
+def cli_runner() -> Any:
+    """A click test runner that keeps stderr apart from stdout on every click version
+    (8.1 mixes them unless told not to; 8.2 removed the option and never mixes)."""
+    from click.testing import CliRunner
+
+    try:
+        return CliRunner(mix_stderr=False)  # type: ignore[call-arg]
+    except TypeError:
+        return CliRunner()

@@ -6,10 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from couplint_ast.cli import EVERY_RULE, main
-from tests.helpers import UNRESOLVED_CALL, make_repo
+from tests.helpers import UNRESOLVED_CALL, cli_runner, make_repo
 
 FILES = {
     "orders/orders/api.py": "import billing.invoices\nimport acme_domain  # noqa: CPL101\n",
@@ -25,7 +24,7 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(main, list(args))
+    result = cli_runner().invoke(main, list(args))
     return result.exit_code, result.stdout, result.stderr
 
 

@@ -11,9 +11,9 @@ import shlex
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from couplint_ast.cli import main
+from tests.helpers import cli_runner
 
 
 @pytest.fixture(autouse=True)
@@ -22,7 +22,7 @@ def in_shop(shop: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def run(*args: str) -> str:
-    result = CliRunner().invoke(main, list(args))
+    result = cli_runner().invoke(main, list(args))
     assert result.exit_code in (0, 1), result.output
     if args[0] == "check":  # what was read, said once: fixtures/shop's libs are no service
         assert result.stderr == SHOP_SUMMARY
@@ -71,7 +71,7 @@ def test_committed_audit_is_current(shop: Path) -> None:
 
 
 def readme_sections(root: Path) -> dict[str, str]:
-    runner = CliRunner()
+    runner = cli_runner()
     os.chdir(root)  # the README shows paths as a user in the repository root sees them
     audit = runner.invoke(main, ["audit", "fixtures/shop", "--format", "markdown"]).stdout
     graph = runner.invoke(main, ["graph", "fixtures/shop", "--format", "mermaid"]).stdout
@@ -99,5 +99,5 @@ def test_readme_opening_example_is_real_output(monkeypatch: pytest.MonkeyPatch) 
     command, *expected = block.splitlines()
     assert command.startswith("$ couplint ")
     monkeypatch.chdir(root)
-    result = CliRunner().invoke(main, shlex.split(command[len("$ couplint ") :]))
+    result = cli_runner().invoke(main, shlex.split(command[len("$ couplint ") :]))
     assert result.stdout.splitlines() == expected

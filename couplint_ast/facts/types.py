@@ -340,7 +340,9 @@ def _decode_value(hint: Any, value: Any) -> Any:
     if origin is tuple:
         (item, *_rest) = typing.get_args(hint)
         return tuple(_decode_value(item, v) for v in value)
-    if origin is typing.Union or origin is getattr(types, "UnionType", None):
+    # `types.UnionType` (`X | None`) exists from Python 3.10; on 3.9 only `typing.Union`.
+    union_type = getattr(types, "UnionType", typing.Union)
+    if origin is not None and (origin is typing.Union or origin is union_type):
         if value is None:
             return None
         args = [a for a in typing.get_args(hint) if a is not type(None)]
