@@ -123,8 +123,14 @@ def _summary(workspace: Workspace, config: Config) -> None:
         click.echo(f"couplint: skipped {problem}", err=True)
 
 
-def _codes(values: tuple[str, ...]) -> list[str]:
-    return [c.strip().upper() for v in values for c in v.split(",") if c.strip()]
+def _codes(values: tuple[str, ...], option: str = "--select") -> list[str]:
+    codes = [c.strip().upper() for v in values for c in v.split(",") if c.strip()]
+    known = [rule.code for rule in EVERY_RULE] + ["CPL001"]
+    for code in codes:
+        if not any(k.startswith(code) for k in known):
+            families = ", ".join(sorted({k[:4] + "xx" for k in known}))
+            _fail(f"{option}: unknown code '{code}' (couplint's codes are {families})")
+    return codes
 
 
 def _progress() -> Callable[[int, int], None] | None:
@@ -173,6 +179,10 @@ def main() -> None:
 )
 @click.option("--ignore", multiple=True, help="Skip these codes or prefixes.")
 @click.option("--workspace-only", is_flag=True, help="Only the workspace rules (CPL5xx).")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when something is reported.")
+@click.option(
+    "--output-file", type=click.Path(path_type=Path), help="Write the report here, not stdout."
+)
 @jobs_option
 def check(
     paths: tuple[Path, ...],
@@ -182,11 +192,15 @@ def check(
     extend_select: tuple[str, ...],
     ignore: tuple[str, ...],
     workspace_only: bool,
+    exit_zero: bool,
+    output_file: Path | None,
     jobs: int | None,
 ) -> None:
     """Report coupling in PATHS (source folders or files, and facts files: *.json)."""
+    enabled = code_selector(
+        _codes(select), _codes(ignore, "--ignore"), _codes(extend_select, "--extend-select")
+    )
     config = _load(config_path, paths)
-    enabled = code_selector(_codes(select), _codes(ignore), _codes(extend_select))
     per_file = _nothing if workspace_only else enabled
     workspace = _collect(paths, config, per_file, jobs)
     found = workspace.diagnostics()
@@ -201,9 +215,15 @@ def check(
         output = format_github(found)
     else:
         output = format_text(found)
-    click.echo(output, nl=False)
+    if output_file is None:
+        click.echo(output, nl=False)
+    else:
+        try:
+            output_file.write_text(output, encoding="utf-8")
+        except OSError as exc:
+            _fail(f"{output_file}: cannot write: {exc.strerror or exc}")
     _summary(workspace, config)
-    sys.exit(EXIT_FINDINGS if found else EXIT_CLEAN)
+    sys.exit(EXIT_FINDINGS if found and not exit_zero else EXIT_CLEAN)
 
 
 @main.command()

@@ -211,6 +211,31 @@ def find_config(start: Path | None = None) -> Path | None:
     return None
 
 
+_TOOL_TABLE = re.compile(rb"^\[\[?tool\.([\w.-]+?)[\].]", re.MULTILINE)
+
+
+def _misspelt_table(start: Path | None) -> tuple[Path, str] | None:
+    """The nearest pyproject.toml upward with a `[tool.X]` table whose name is close to
+    `couplint` (`[tool.coupling]`, `[tool.couplit]`), if any."""
+    import difflib
+
+    here = Path(os.path.abspath(start or Path.cwd()))
+    for folder in (here, *here.parents):
+        candidate = folder / "pyproject.toml"
+        try:
+            data = candidate.read_bytes() if candidate.is_file() else b""
+        except OSError:
+            continue
+        for match in _TOOL_TABLE.finditer(data):
+            name = match.group(1).decode("utf-8", "replace")
+            if (
+                name != "couplint"
+                and difflib.SequenceMatcher(None, name, "couplint").ratio() >= 0.8
+            ):
+                return candidate, name
+    return None
+
+
 def load_config(
     path: Path | str | None = None, start: Path | None = None, linted: Iterable[str] = ()
 ) -> Config:
@@ -220,10 +245,15 @@ def load_config(
     starts again from the first linted path, so `flake8 fixtures/shop` finds that repo's.
     """
     found = Path(path) if path is not None else find_config(start)
+    first = next((p for p in linted if p != "-"), None)
     if found is None:
-        first = next((p for p in linted if p != "-"), None)
         found = find_config(Path(first)) if first is not None else None
     if found is None:
+        for folder in (start, Path(first) if first is not None else None):
+            typo = _misspelt_table(folder)
+            if typo is not None:
+                file, name = typo
+                raise ConfigError(file, f"tool.{name}", "not [tool.couplint]: a typo?")
         return Config()
     table = _read_toml(found)
     if found.name == "pyproject.toml":

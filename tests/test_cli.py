@@ -131,3 +131,32 @@ def test_cpl305_only_when_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     # As in flake8, the longer prefix wins: naming CPL305 beats ignoring CPL3.
     assert run("check", "--extend-select", "CPL305", "--ignore", "CPL3")[:2] == (1, line)
     assert run("check", "--extend-select", "CPL305", "--ignore", "CPL305")[:2] == (0, "")
+
+
+def test_an_unknown_selector_is_exit_2_naming_the_families(repo: Path) -> None:
+    code, out, err = run("check", "--select", "FOO")
+    assert (code, out) == (2, "")
+    assert err == (
+        "couplint: --select: unknown code 'FOO' (couplint's codes are CPL0xx, CPL1xx, CPL2xx,"
+        " CPL3xx, CPL4xx, CPL5xx)\n"
+    )
+    assert run("check", "--ignore", "CPL9")[0] == 2
+    assert run("check", "--select", "cpl1")[0] == 1  # case does not matter
+
+
+def test_exit_zero_and_output_file(repo: Path) -> None:
+    code, out, _ = run("check", "--exit-zero")
+    assert code == 0 and out.count("CPL102") == 1
+    code, out, _ = run("check", "--output-file", "report.txt")
+    assert (code, out) == (1, "")
+    assert (repo / "report.txt").read_text().count("CPL102") == 1
+
+
+def test_a_misspelt_tool_table_is_said(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    make_repo(tmp_path, FILES, config="[tool.coupling]\n[tool.coupling.services.orders]\n")
+    code, _, err = run("check")
+    assert (code, err) == (
+        2,
+        "couplint: config error: pyproject.toml: tool.coupling: not [tool.couplint]: a typo?\n",
+    )

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.helpers import UNRESOLVED_CALL, make_repo
 
 FILES = {
@@ -121,3 +123,30 @@ def test_cpl305_is_enabled_only_by_naming_it(tmp_path: Path) -> None:
         assert flake8(tmp_path, *named, "-j1", ".").stdout.splitlines() == [unresolved]
     ignored = ["--extend-select=CPL305", "--extend-ignore=CPL305"]
     assert flake8(tmp_path, *ignored, "-j1", ".").stdout == ""
+
+
+def test_a_misspelt_tool_table_is_cpl001_in_flake8(tmp_path: Path) -> None:
+    make_repo(tmp_path, {"orders/orders/api.py": "x = 1\n"}, config="[tool.coupling]\n")
+    result = flake8(tmp_path, "-j1", "--select=CPL", ".")
+    assert result.stdout == (
+        "./orders/orders/api.py:1:1: CPL001 couplint config error: pyproject.toml:"
+        " tool.coupling: not [tool.couplint]: a typo?\n"
+    )
+
+
+def test_ruff_keeps_couplint_noqa_with_lint_external(tmp_path: Path) -> None:
+    pytest.importorskip("ruff")
+    source = "import orders  # noqa: CPL102\n\nprint(orders)\n"
+    kept = {}
+    for external in ("", 'external = ["CPL"]\n'):
+        (tmp_path / "ruff.toml").write_text(f"[lint]\nselect = ['RUF100', 'RUF102']\n{external}")
+        (tmp_path / "app.py").write_text(source)
+        subprocess.run(
+            [sys.executable, "-m", "ruff", "check", "--fix", "-q", "app.py"],
+            cwd=tmp_path,
+            capture_output=True,
+            check=False,
+        )
+        kept[external] = (tmp_path / "app.py").read_text()
+    assert kept[""] == "import orders\n\nprint(orders)\n"  # ruff --fix drops the noqa
+    assert kept['external = ["CPL"]\n'] == source  # unless CPL is declared external
