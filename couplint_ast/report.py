@@ -50,11 +50,16 @@ def rule_summary(rule: RuleInfo) -> str:
 
 
 def format_github(diagnostics: Iterable[Diagnostic]) -> str:
-    """GitHub Actions workflow commands: one `::error` annotation per diagnostic."""
+    """GitHub Actions workflow commands: one `::warning` annotation per diagnostic (the
+    level SARIF gives them too), then a summary line: GitHub shows only the first ten
+    annotations of a step on the pull request, the log has them all."""
     out = []
     for d in diagnostics:
         props = f"file={_gh(d.path, True)},line={d.line},col={d.col + 1},title={d.code}"
-        out.append(f"::error {props}::{_gh(f'{d.code} {d.message}', False)}\n")
+        out.append(f"::warning {props}::{_gh(f'{d.code} {d.message}', False)}\n")
+    if out:
+        count = f"{len(out)} finding" + ("" if len(out) == 1 else "s")
+        out.append(f"couplint: {count} (all of them in this log)\n")
     return "".join(out)
 
 

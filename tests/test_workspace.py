@@ -141,8 +141,9 @@ def test_audit_markdown_answers_with_evidence(repo: Path) -> None:
 def test_github_annotations(repo: Path) -> None:
     _, out, _ = run("check", "--select", "CPL501", "--format", "github")
     assert out == (
-        "::error file=orders/app.py,line=5,col=12,title=CPL501::CPL501 synchronous call chain"
+        "::warning file=orders/app.py,line=5,col=12,title=CPL501::CPL501 synchronous call chain"
         " of 3 hops (max-chain-hops is 2): orders -> payments -> inventory -> shipping\n"
+        "couplint: 1 finding (all of them in this log)\n"
     )
 
 
