@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from couplint_ast.graph.audit import Dependency, ServiceAudit
 from couplint_ast.graph.model import Edge, ServiceGraph, split_id
@@ -100,6 +100,7 @@ def _md(text: str) -> str:
 def graph_mermaid(graph: ServiceGraph) -> str:
     """A mermaid flowchart; sync calls without a circuit breaker are drawn red and thick."""
     out = ["flowchart LR\n"]
+    ident = _idents(graph.nodes)
     for node in sorted(graph.nodes):
         kind, name = split_id(node)
         shape = {
@@ -110,12 +111,13 @@ def graph_mermaid(graph: ServiceGraph) -> str:
             "external": '(["{}"])',
             "unknown": '{{"{}"}}',
         }[kind]
-        out.append(f"  {_ident(node)}{shape.format(name)}:::{kind}\n")
+        out.append(f"  {ident[node]}{shape.format(_mermaid_text(name))}:::{kind}\n")
     red = []
     for index, (source, target, category, edges) in enumerate(_grouped(graph)):
         arrow = {"sync call": "-->", "shared library": "==>", "imports code": "==>"}
         line = arrow.get(category, "-.->")
-        out.append(f'  {_ident(source)} {line}|"{_label(category, edges)}"| {_ident(target)}\n')
+        label = _mermaid_text(_label(category, edges))
+        out.append(f'  {ident[source]} {line}|"{label}"| {ident[target]}\n')
         if category == "sync call" and _unguarded(edges) and target.startswith("service:"):
             red.append(index)
     if red:
@@ -193,8 +195,25 @@ def _unguarded(edges: list[Edge]) -> bool:
     return any(not e.breaker for edge in edges for e in edge.evidence)
 
 
-def _ident(node: str) -> str:
-    return re.sub(r"\W", "_", node)
+def _idents(nodes: Iterable[str]) -> dict[str, str]:
+    """Mermaid ids, distinct for distinct nodes: `order-service` and `order_service` would
+    both be `service_order_service`, so the second gets a number."""
+    ids: dict[str, str] = {}
+    taken: set[str] = set()
+    for node in sorted(nodes):
+        base = candidate = re.sub(r"\W", "_", node)
+        number = 1
+        while candidate in taken:
+            number += 1
+            candidate = f"{base}_{number}"
+        taken.add(candidate)
+        ids[node] = candidate
+    return ids
+
+
+def _mermaid_text(text: str) -> str:
+    """Text inside a mermaid `"..."` label: a `"` would end it."""
+    return text.replace('"', "#quot;")
 
 
 def _quote(text: str) -> str:

@@ -137,3 +137,19 @@ def test_max_chain_hops_is_honoured() -> None:
     (rule,) = [r for r in WORKSPACE_RULES if r.code == "CPL501"]
     g = example_graph("a -> b\nb -> c\nc -> d\n")
     assert list(rule().check(g, Config(max_chain_hops=3))) == []
+
+
+def test_mermaid_keeps_lookalike_names_apart_and_quotes_safe() -> None:
+    from couplint_ast.views import graph_mermaid
+
+    g = ServiceGraph()
+    dash, under = g.add_service("order-service"), g.add_service("order_service")
+    quoted = g.add_node("topic", 'say "hi"')
+    g.add_edge(dash, under, "call", Evidence("a.py", 1, 0, "GET /x"))
+    g.add_edge(under, quoted, "publishes", Evidence("b.py", 2, 0, "publishes"))
+    lines = graph_mermaid(g).splitlines()
+    assert '  service_order_service["order-service"]:::service' in lines
+    assert '  service_order_service_2["order_service"]:::service' in lines
+    assert '  topic_say__hi_>"say #quot;hi#quot;"]:::topic' in lines
+    assert any(line.startswith("  service_order_service -->") for line in lines)
+    assert any(line.endswith("| service_order_service_2") for line in lines)
