@@ -160,3 +160,17 @@ def test_a_misspelt_tool_table_is_said(tmp_path: Path, monkeypatch: pytest.Monke
         2,
         "couplint: config error: pyproject.toml: tool.coupling: not [tool.couplint]: a typo?\n",
     )
+
+
+def test_python_dash_m_couplint_runs_the_command(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    found = subprocess.run(
+        [sys.executable, "-m", "couplint", "--version"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (found.returncode, found.stdout) == (0, "couplint, version 0.1.0\n")
