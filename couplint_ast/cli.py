@@ -22,12 +22,13 @@ from couplint_ast.report import (
     format_github,
     format_json,
     format_sarif,
+    format_statistics,
     format_text,
     rule_doc,
     rule_summary,
 )
 from couplint_ast.rules import ALL_RULES
-from couplint_ast.source import SourceError
+from couplint_ast.source import SourceError, read_source
 from couplint_ast.views import (
     audit_json,
     audit_markdown,
@@ -77,6 +78,21 @@ def _load(config_path: str | None, paths: Sequence[Path]) -> Config:
             "`couplint init` infers them from the repository"
         )
     return config
+
+
+def _source_lines() -> Callable[[str], list[str]]:
+    """A file's lines, read once each, for `--show-source` ([] when unreadable)."""
+    read: dict[str, list[str]] = {}
+
+    def lines(path: str) -> list[str]:
+        if path not in read:
+            try:
+                read[path] = read_source(Path(path)).splitlines()
+            except SourceError:
+                read[path] = []
+        return read[path]
+
+    return lines
 
 
 def _files(n: int, noun: str = "file") -> str:
@@ -180,6 +196,8 @@ def main() -> None:
 @click.option("--ignore", multiple=True, help="Skip these codes or prefixes.")
 @click.option("--workspace-only", is_flag=True, help="Only the workspace rules (CPL5xx).")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when something is reported.")
+@click.option("--statistics", is_flag=True, help="After the report, a count per code.")
+@click.option("--show-source", is_flag=True, help="Show each finding's line (text format).")
 @click.option(
     "--output-file", type=click.Path(path_type=Path), help="Write the report here, not stdout."
 )
@@ -193,6 +211,8 @@ def check(
     ignore: tuple[str, ...],
     workspace_only: bool,
     exit_zero: bool,
+    statistics: bool,
+    show_source: bool,
     output_file: Path | None,
     jobs: int | None,
 ) -> None:
@@ -214,7 +234,9 @@ def check(
     elif fmt == "github":
         output = format_github(found)
     else:
-        output = format_text(found)
+        output = format_text(found, _source_lines() if show_source else None)
+    if statistics and fmt == "text":
+        output += format_statistics(found)
     if output_file is None:
         click.echo(output, nl=False)
     else:

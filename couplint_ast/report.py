@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import inspect
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import PurePath
 from typing import Union
 
@@ -16,9 +16,31 @@ from couplint_ast.rules.base import FileRule
 RuleInfo = Union[type[FileRule], type[WorkspaceRule]]
 
 
-def format_text(diagnostics: Iterable[Diagnostic]) -> str:
-    """flake8's layout: `path:line:col: CODE message`, one per line."""
-    return "".join(d.text() + "\n" for d in diagnostics)
+def format_text(
+    diagnostics: Iterable[Diagnostic], source: Callable[[str], list[str]] | None = None
+) -> str:
+    """flake8's layout: `path:line:col: CODE message`, one per line; with `source` (a
+    file's lines), the line and a caret under the column, as flake8's `--show-source`."""
+    out = []
+    for d in diagnostics:
+        out.append(d.text() + "\n")
+        lines = source(d.path) if source is not None else []
+        if 0 < d.line <= len(lines):
+            text = lines[d.line - 1]
+            out.append(text + "\n")
+            indent = "".join(c if c == "\t" else " " for c in text[: d.col])
+            out.append(indent + "^\n")
+    return "".join(out)
+
+
+def format_statistics(diagnostics: Sequence[Diagnostic]) -> str:
+    """flake8's `--statistics`: per code, the count and the first message."""
+    first: dict[str, str] = {}
+    counts: dict[str, int] = {}
+    for d in diagnostics:
+        first.setdefault(d.code, d.message)
+        counts[d.code] = counts.get(d.code, 0) + 1
+    return "".join(f"{counts[c]:<5} {c} {first[c]}\n" for c in sorted(counts))
 
 
 def format_json(diagnostics: Iterable[Diagnostic]) -> str:

@@ -174,3 +174,15 @@ def test_python_dash_m_couplint_runs_the_command(tmp_path: Path) -> None:
         check=False,
     )
     assert (found.returncode, found.stdout) == (0, "couplint, version 0.1.0\n")
+
+
+def test_show_source_and_statistics(repo: Path) -> None:
+    code, out, _ = run("check", "--show-source", "--statistics")
+    assert code == 1
+    assert out == (
+        "orders/orders/api.py:1:1: CPL102 imports 'billing.invoices' from package 'billing'"
+        " of service 'billing'\n"
+        "import billing.invoices\n"
+        "^\n"
+        "1     CPL102 imports 'billing.invoices' from package 'billing' of service 'billing'\n"
+    )
