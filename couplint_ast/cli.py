@@ -13,7 +13,7 @@ import click
 
 from couplint_ast import __version__
 from couplint_ast.config import Config, ConfigError, load_config
-from couplint_ast.engine import PARSE_PROBLEM, Selector, code_selector
+from couplint_ast.engine import PARSE_PROBLEM, Linter, Selector, code_selector, is_silenced
 from couplint_ast.graph import WORKSPACE_RULES
 from couplint_ast.graph.audit import audit as run_audit
 from couplint_ast.model import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS
@@ -196,6 +196,11 @@ def main() -> None:
 @click.option("--ignore", multiple=True, help="Skip these codes or prefixes.")
 @click.option("--workspace-only", is_flag=True, help="Only the workspace rules (CPL5xx).")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when something is reported.")
+@click.option(
+    "--stdin-filename",
+    default=None,
+    help="With `-` as the path: the file the text on stdin is (its service, its config).",
+)
 @click.option("--statistics", is_flag=True, help="After the report, a count per code.")
 @click.option("--show-source", is_flag=True, help="Show each finding's line (text format).")
 @click.option(
@@ -211,6 +216,7 @@ def check(
     ignore: tuple[str, ...],
     workspace_only: bool,
     exit_zero: bool,
+    stdin_filename: str | None,
     statistics: bool,
     show_source: bool,
     output_file: Path | None,
@@ -220,12 +226,25 @@ def check(
     enabled = code_selector(
         _codes(select), _codes(ignore, "--ignore"), _codes(extend_select, "--extend-select")
     )
-    config = _load(config_path, paths)
-    per_file = _nothing if workspace_only else enabled
-    workspace = _collect(paths, config, per_file, jobs)
-    found = workspace.diagnostics()
-    if any(enabled(rule.code) for rule in WORKSPACE_RULES):
-        found += run_workspace_rules(workspace.graph(config), config, enabled)
+    if paths == (Path("-"),):
+        # An editor's unsaved buffer: one file's findings, as flake8 gives them.
+        shown = stdin_filename or "stdin"
+        config = _load(config_path, [Path(shown)])
+        text = sys.stdin.read()
+        lines = text.splitlines()
+        found = [
+            d
+            for d in Linter(config, enabled).lint_source(shown, text)
+            if not is_silenced(d.code, lines[d.line - 1] if d.line <= len(lines) else "")
+        ]
+        workspace = Workspace()
+    else:
+        config = _load(config_path, paths)
+        per_file = _nothing if workspace_only else enabled
+        workspace = _collect(paths, config, per_file, jobs)
+        found = workspace.diagnostics()
+        if any(enabled(rule.code) for rule in WORKSPACE_RULES):
+            found += run_workspace_rules(workspace.graph(config), config, enabled)
     found.sort()
     if fmt == "json":
         output = format_json(found)
@@ -244,7 +263,8 @@ def check(
             output_file.write_text(output, encoding="utf-8")
         except OSError as exc:
             _fail(f"{output_file}: cannot write: {exc.strerror or exc}")
-    _summary(workspace, config)
+    if paths != (Path("-"),):
+        _summary(workspace, config)
     sys.exit(EXIT_FINDINGS if found and not exit_zero else EXIT_CLEAN)
 
 

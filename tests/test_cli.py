@@ -186,3 +186,17 @@ def test_show_source_and_statistics(repo: Path) -> None:
         "^\n"
         "1     CPL102 imports 'billing.invoices' from package 'billing' of service 'billing'\n"
     )
+
+
+def test_stdin_is_linted_as_the_file_it_names(repo: Path) -> None:
+    result = cli_runner().invoke(
+        main,
+        ["check", "-", "--stdin-filename", "orders/orders/new.py"],
+        input="import billing.invoices\nimport billing.tax  # noqa: CPL102\n",
+    )
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        1,
+        "orders/orders/new.py:1:1: CPL102 imports 'billing.invoices' from package 'billing'"
+        " of service 'billing'\n",
+        "",
+    )
