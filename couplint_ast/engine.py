@@ -127,13 +127,15 @@ class Linter:
         verdict, reason = self._prefilter(service).verdict(Text(text))
         return reason if verdict != "skip" else None
 
-    def _facts_of(self, path: str, text: Text, verdict: Verdict) -> FileFacts | None:
+    def _facts_of(
+        self, path: str, text: Text, verdict: Verdict, clients: ClientResolver | None = None
+    ) -> FileFacts | None:
         if verdict == "skip":
             return None
         tree = text.tree
-        if verdict == "imports" and tree is not None:
+        if verdict == "imports" and tree is not None and clients is None:
             return import_facts(path, tree, text.text)  # no libcst parse: see facts.pyimports
-        return self.parse_facts(path, text, self.collect, self.forwards)
+        return self.parse_facts(path, text, self.collect, self.forwards, clients)
 
     @staticmethod
     def parse_facts(
@@ -183,11 +185,8 @@ class Linter:
             if self.collect and source.tree is None and parse(source) is None:
                 return FileResult(display, service, problem=PARSE_PROBLEM)
             return FileResult(display, service)
-        if self.clients is not None and verdict == "parse":
-            resolver = self.clients(service, display)
-            facts = self.parse_facts(display, source, True, self.forwards, resolver)
-        else:
-            facts = self._facts_of(display, source, verdict)
+        clients = self.clients(service, display) if self.clients is not None else None
+        facts = self._facts_of(display, source, verdict, clients)
         if facts is None:
             return FileResult(display, service, problem=PARSE_PROBLEM)
         lines = text.splitlines()

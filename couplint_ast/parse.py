@@ -45,7 +45,7 @@ class Text:
     def tree(self) -> ast.AST | None:
         """CPython's tree, or None when this Python does not accept the text."""
         if not self._built:
-            self._tree, self._built = _python_tree(self.text), True
+            self._tree, self._built = python_tree(self.text), True
         return self._tree
 
 
@@ -182,12 +182,13 @@ def parse(text: Text) -> Parsed | None:
 
 def parse_module(text: str, python_accepts: bool = False) -> libcst.Module | None:
     """The libcst tree of `text`, or None when it is not valid Python (flake8 says E999)."""
-    if not python_accepts and _python_tree(text) is None and not _newer_syntax_candidate(text):
+    if not python_accepts and python_tree(text) is None and not _newer_syntax_candidate(text):
         return None
     return _libcst_module(text)
 
 
-def _python_tree(text: str) -> ast.AST | None:
+def python_tree(text: str) -> ast.AST | None:
+    """CPython's tree of `text`, or None when this Python does not accept it (no warnings)."""
     # libcst's native parser crashes the process on input nested past CPython's own limits
     # (3,000 parentheses), so CPython's parser vets the text first, at a ninth of the cost.
     try:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from couplint_ast import testing
-from couplint_ast.config import Config
+from couplint_ast.config import Config, ServiceConfig
 from couplint_ast.engine import Linter, code_selector
 from couplint_ast.facts import FileFacts
 from couplint_ast.facts.extract import extract_facts
@@ -715,12 +715,12 @@ def test_host_entries_written_as_urls_still_match() -> None:
     )
 
 
+def at(name: str, *hosts: str) -> ServiceConfig:
+    """A service of `services/<name>` reached through `hosts`."""
+    return ServiceConfig(name, (Path(f"services/{name}").absolute(),), hosts=hosts)
+
+
 def test_a_gateway_that_routes_by_path_charges_the_service_behind_it() -> None:
-    from couplint_ast.config import ServiceConfig
-
-    def at(name: str, *hosts: str) -> ServiceConfig:
-        return ServiceConfig(name, (Path(f"services/{name}").absolute(),), hosts=hosts)
-
     config = Config(
         services=(
             at("shipping"),
@@ -748,11 +748,6 @@ def test_a_gateway_that_routes_by_path_charges_the_service_behind_it() -> None:
 
 
 def test_the_loopback_is_one_host_whose_port_names_the_service() -> None:
-    from couplint_ast.config import ServiceConfig
-
-    def at(name: str, *hosts: str) -> ServiceConfig:
-        return ServiceConfig(name, (Path(f"services/{name}").absolute(),), hosts=hosts)
-
     config = Config(
         services=(at("shipping"), at("users", "localhost:5001"), at("orders", "localhost:5002"))
     )

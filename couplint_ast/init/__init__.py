@@ -138,7 +138,14 @@ class Inference:
 
 def infer(root: Path) -> Inference:
     """Read the repository under `root` and say what its config should hold."""
-    root = Path(os.path.realpath(root))
+    _TEXTS.clear()  # each file is read once per run, whichever passes look at it
+    try:
+        return _infer(Path(os.path.realpath(root)))
+    finally:
+        _TEXTS.clear()
+
+
+def _infer(root: Path) -> Inference:
     found = Inference(root)
     files = list(_files(root, found))
     composed: list[tuple[Path, Service]] = []
@@ -260,12 +267,20 @@ def _sql_files(folder: Path) -> Iterator[Path]:
                 yield Path(dirpath) / name
 
 
+_TEXTS: dict[Path, str] = {}
+
+
 def _read(path: Path) -> str:
+    cached = _TEXTS.get(path)
+    if cached is not None:
+        return cached
     try:
         data = path.read_bytes()
     except OSError:
         return ""
-    return data.decode("utf-8", "replace") if len(data) < 2_000_000 else ""
+    text = data.decode("utf-8", "replace") if len(data) < 2_000_000 else ""
+    _TEXTS[path] = text
+    return text
 
 
 # -- compose -------------------------------------------------------------------------------
@@ -404,11 +419,7 @@ def _env_hosts(
             elif owner in found.services:
                 reaches.setdefault(key, set()).add(owner)
                 evidence.setdefault(key, f"{where}: {service.name}'s environment names {owner}")
-    for key, owners in sorted(reaches.items()):
-        if len(owners) == 1:
-            _add(found.services[next(iter(owners))].hosts, key, evidence[key])
-        else:
-            found.notes.append(f"env var {key} names {' and '.join(sorted(owners))}: left out")
+    _env_vars_reach(found, reaches, evidence)
     db_owners: dict[str, str] = {}
     for db, users in sorted(db_users.items()):
         if len(users) == 1:
@@ -482,6 +493,17 @@ def _database_scripts(
                 f"database container '{service.name}' creates {names}, and no one service's env"
                 " reaches it: list each table under the service that owns it"
             )
+
+
+def _env_vars_reach(
+    found: Inference, reaches: dict[str, set[str]], evidence: dict[str, str]
+) -> None:
+    """Each env var that names one service becomes a host of it; one naming several, a note."""
+    for key, owners in sorted(reaches.items()):
+        if len(owners) == 1:
+            _add(found.services[next(iter(owners))].hosts, key, evidence[key])
+        else:
+            found.notes.append(f"env var {key} names {' and '.join(sorted(owners))}: left out")
 
 
 _UPSTREAM = re.compile(r"upstream\s+([\w.-]+)\s*\{([^}]*)\}")
@@ -660,11 +682,7 @@ def _kubernetes(found: Inference, files: list[Path], root: Path) -> None:
                 continue
             reaches.setdefault(key, set()).add(target)
             evidence.setdefault(key, f"{w.file}:{line}: {w.name}'s env names {target}")
-    for key, owners in sorted(reaches.items()):
-        if len(owners) == 1:
-            _add(found.services[next(iter(owners))].hosts, key, evidence[key])
-        else:
-            found.notes.append(f"env var {key} names {' and '.join(sorted(owners))}: left out")
+    _env_vars_reach(found, reaches, evidence)
 
 
 def _known(found: Inference, name: str) -> str | None:
@@ -896,7 +914,7 @@ def write_config(root: Path, text: str) -> Path:
             f"{_rel(root / 'couplint.toml', Path.cwd())}: a config is already here; not replaced"
         )
     target = root / "pyproject.toml"
-    existing = _read(target) if target.is_file() else ""
+    existing = target.read_text(encoding="utf-8", errors="replace") if target.is_file() else ""
     if re.search(r"^\[tool\.couplint[\].]", existing, re.MULTILINE):
         raise ValueError(f"{target}: already has [tool.couplint]; not replaced")
     glue = (

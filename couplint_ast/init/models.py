@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import ast
 import re
-import warnings
 from collections.abc import Iterator
 from pathlib import Path
+
+from couplint_ast.parse import python_tree
 
 GATE = re.compile(
     r"__tablename__|db_table|table_name|create_table|CreateModel|\bTable\(|table\s*=\s*True"
@@ -28,11 +29,8 @@ def tables(path: Path, text: str) -> Iterator[tuple[str, int, str]]:
     """(table, line, what says so) of one file."""
     if not GATE.search(text):
         return
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            tree = ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+    tree = python_tree(text)
+    if tree is None:
         return
     app = _app(path)
     schema = _metadata_schema(tree)
@@ -203,11 +201,8 @@ def mounts(text: str) -> Iterator[tuple[str, list[str], int]]:
     """(prefix, modules the mounted object may come from, line) of each app or router
     mounted under a path prefix: `app.mount("/p", x)` (also `WSGIMiddleware(x)`),
     `register_blueprint(x, url_prefix="/p")`, `include_router(x, prefix="/p")`."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            tree = ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+    tree = python_tree(text)
+    if tree is None:
         return
     imported: dict[str, str] = {}
     for node in ast.walk(tree):
