@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -12,11 +13,21 @@ from typing import NoReturn
 import click
 
 from couplint_ast import __version__
-from couplint_ast.config import Config, ConfigError, load_config
-from couplint_ast.engine import PARSE_PROBLEM, Linter, Selector, code_selector, is_silenced
+from couplint_ast.baseline import Baseline, BaselineError
+from couplint_ast.config import Config, ConfigError, ConfigFinder, load_config
+from couplint_ast.engine import (
+    PARSE_PROBLEM,
+    Linter,
+    check_codes,
+    display_path,
+    is_silenced,
+    known_codes,
+    unknown_selector,
+)
+from couplint_ast.flake8config import Flake8ConfigError, Flake8Selection, flake8_selection
 from couplint_ast.graph import WORKSPACE_RULES
 from couplint_ast.graph.audit import audit as run_audit
-from couplint_ast.model import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS
+from couplint_ast.model import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, Diagnostic, Selector
 from couplint_ast.report import (
     RuleInfo,
     format_github,
@@ -37,8 +48,15 @@ from couplint_ast.views import (
     graph_json,
     graph_mermaid,
 )
-from couplint_ast.workspace import FactsFileError, Workspace, collect, facts_document
-from couplint_ast.workspace import workspace_diagnostics as run_workspace_rules
+from couplint_ast.workspace import (
+    FactsFileError,
+    Plan,
+    Workspace,
+    collect_plan,
+    facts_document,
+    plan_paths,
+    workspace_findings,
+)
 
 EVERY_RULE: tuple[RuleInfo, ...] = (*ALL_RULES, *WORKSPACE_RULES)
 CHECK_FORMATS = ("text", "json", "sarif", "github")
@@ -61,23 +79,36 @@ def _fail(message: str) -> NoReturn:
     sys.exit(EXIT_ERROR)
 
 
-def _load(config_path: str | None, paths: Sequence[Path]) -> Config:
+def _plan(
+    config_path: str | None,
+    paths: Sequence[Path],
+    also_excluded: Callable[[Path], bool] | None = None,
+) -> tuple[ConfigFinder, Plan]:
+    """Each file named with the config that governs it; exit 2 when a config is broken or
+    there is none at all."""
+    finder = ConfigFinder(config_path)
     try:
-        config = load_config(config_path, linted=[str(p) for p in paths])
+        plan = plan_paths(paths or [Path(".")], finder, also_excluded)
+        configs = plan.configs()
+        for config in configs:
+            check_codes(config)
     except ConfigError as exc:
         _fail(f"config error: {exc}")
-    if config.path is None:
+    except SourceError as exc:
+        _fail(str(exc))
+    if plan.root is None:
         where = Path(os.path.abspath(paths[0] if paths else ".")).as_posix()
         _fail(
             f"no config found: no couplint.toml, nor pyproject.toml with [tool.couplint], in "
-            f"the working directory or '{where}' or above; `couplint init` writes one"
+            f"'{where}' or above; `couplint init` writes one"
         )
-    if not config.services and config.service is None:
-        _fail(
-            f"{_shown(config.path)} defines no services ([tool.couplint.services.NAME]); "
-            "`couplint init` infers them from the repository"
-        )
-    return config
+    for config in configs:
+        if not config.services and config.service is None and config.path is not None:
+            _fail(
+                f"{_shown(config.path)} defines no services ([tool.couplint.services.NAME]); "
+                "`couplint init` infers them from the repository"
+            )
+    return finder, plan
 
 
 def _source_lines() -> Callable[[str], list[str]]:
@@ -104,14 +135,16 @@ def _shown(path: Path) -> str:
     return path.as_posix() if rel.startswith("..") else Path(rel).as_posix()
 
 
-def _summary(workspace: Workspace, config: Config) -> None:
+def _summary(workspace: Workspace, plan: Plan, extra: Sequence[str] = ()) -> None:
     """What was read, on stderr: files per service, outside every service, skipped."""
     per_service: dict[str, int] = {}
     outside = tests = 0
+    governing = {str(path): config for path, config in plan.files}
     for result in workspace.results:
+        config = governing.get(result.path, plan.root)
         if result.service is not None:
             per_service[result.service] = per_service.get(result.service, 0) + 1
-        elif config.is_test_file(result.path):
+        elif config is not None and config.is_test_file(result.path):
             tests += 1
         else:
             outside += 1
@@ -125,6 +158,10 @@ def _summary(workspace: Workspace, config: Config) -> None:
         line += f"; {_files(outside)} outside every service's paths, not analysed"
     if tests:
         line += f"; {_files(tests, 'test file')} not analysed (include-tests = false)"
+    if plan.outside:
+        line += f"; {_files(len(plan.outside))} under no couplint config, not analysed"
+    if plan.excluded:
+        line += f"; {_files(plan.excluded)} excluded by config"
     skipped = [r for r in workspace.results if r.problem is not None]
     if skipped:
         line += f"; {len(skipped)} skipped"
@@ -137,15 +174,16 @@ def _summary(workspace: Workspace, config: Config) -> None:
             else result.problem
         )
         click.echo(f"couplint: skipped {problem}", err=True)
+    for note in extra:
+        click.echo(f"couplint: {note}", err=True)
 
 
 def _codes(values: tuple[str, ...], option: str = "--select") -> list[str]:
     codes = [c.strip().upper() for v in values for c in v.split(",") if c.strip()]
-    known = [rule.code for rule in EVERY_RULE] + ["CPL001"]
     for code in codes:
-        if not any(k.startswith(code) for k in known):
-            families = ", ".join(sorted({k[:4] + "xx" for k in known}))
-            _fail(f"{option}: unknown code '{code}' (couplint's codes are {families})")
+        problem = unknown_selector(code)
+        if problem is not None:
+            _fail(f"{option}: {problem}")
     return codes
 
 
@@ -163,11 +201,14 @@ def _progress() -> Callable[[int, int], None] | None:
 
 
 def _collect(
-    paths: Sequence[Path], config: Config, enabled: Selector, jobs: int | None
+    plan: Plan,
+    selector_for: Callable[[Config], Selector],
+    jobs: int | None,
+    cache: bool = True,
 ) -> Workspace:
     try:
-        return collect(
-            paths or [Path(".")], config, enabled, jobs or os.cpu_count() or 1, _progress()
+        return collect_plan(
+            plan, selector_for, jobs or os.cpu_count() or 1, _progress(), cache=cache
         )
     except (SourceError, FactsFileError) as exc:
         _fail(str(exc))
@@ -175,6 +216,11 @@ def _collect(
 
 def _nothing(code: str) -> bool:
     return False
+
+
+def _no_codes(config: Config) -> Selector:
+    """No per-file code: only the facts, for the graph."""
+    return _nothing
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -206,6 +252,25 @@ def main() -> None:
 @click.option(
     "--output-file", type=click.Path(path_type=Path), help="Write the report here, not stdout."
 )
+@click.option(
+    "--baseline",
+    "baseline_path",
+    type=click.Path(path_type=Path),
+    help="Report only findings this baseline does not know (default: the config's).",
+)
+@click.option(
+    "--write-baseline",
+    type=click.Path(path_type=Path),
+    help="Write the findings to this baseline; with a baseline in use, only those it "
+    "already knows (it never grows silently).",
+)
+@click.option(
+    "--staged",
+    is_flag=True,
+    help="Judge the whole workspace, report what involves the files staged in git "
+    "(the pre-commit hook); everything when nothing is staged.",
+)
+@click.option("--no-cache", is_flag=True, help="Read every file again; write no cache.")
 @jobs_option
 def check(
     paths: tuple[Path, ...],
@@ -220,52 +285,206 @@ def check(
     statistics: bool,
     show_source: bool,
     output_file: Path | None,
+    baseline_path: Path | None,
+    write_baseline: Path | None,
+    staged: bool,
+    no_cache: bool,
     jobs: int | None,
 ) -> None:
     """Report coupling in PATHS (source folders or files, and facts files: *.json)."""
-    enabled = code_selector(
-        _codes(select), _codes(ignore, "--ignore"), _codes(extend_select, "--extend-select")
-    )
+    chosen = _codes(select) or None
+    ignored, extended = _codes(ignore, "--ignore"), _codes(extend_select, "--extend-select")
+    try:
+        flake8 = flake8_selection(known_codes())
+    except Flake8ConfigError as exc:
+        _fail(str(exc))
+    notes: list[str] = []
+
+    def selector_for(config: Config) -> Selector:
+        named = flake8.named if flake8 is not None else frozenset()
+        return config.selector(chosen, (*extended, *named), ignored)
+
     if paths == (Path("-"),):
-        # An editor's unsaved buffer: one file's findings, as flake8 gives them.
-        shown = stdin_filename or "stdin"
-        config = _load(config_path, [Path(shown)])
-        text = sys.stdin.read()
-        lines = text.splitlines()
-        found = [
-            d
-            for d in Linter(config, enabled).lint_source(shown, text)
-            if not is_silenced(d.code, lines[d.line - 1] if d.line <= len(lines) else "")
-        ]
-        workspace = Workspace()
-    else:
-        config = _load(config_path, paths)
-        per_file = _nothing if workspace_only else enabled
-        workspace = _collect(paths, config, per_file, jobs)
-        found = workspace.diagnostics()
-        if any(enabled(rule.code) for rule in WORKSPACE_RULES):
-            found += run_workspace_rules(workspace.graph(config), config, enabled)
+        _check_stdin(config_path, stdin_filename, selector_for, flake8, fmt, exit_zero)
+    finder, plan = _plan(config_path, paths, flake8.excludes if flake8 is not None else None)
+    assert plan.root is not None
+    per_file = _no_codes if workspace_only else selector_for
+    workspace = _collect(plan, per_file, jobs, not no_cache)
+    found = workspace.diagnostics()
+    involved: dict[Diagnostic, frozenset[str]] = {}
+    enabled = selector_for(plan.root)
+    if any(enabled(rule.code) for rule in WORKSPACE_RULES):
+        involved = workspace_findings(workspace.graph(plan.root), plan.root, enabled)
+        found += involved
+    found = [d for d in found if _still_selected(d, finder, flake8)]
+    if staged:
+        found = _involving_staged(found, involved, notes)
     found.sort()
-    if fmt == "json":
-        output = format_json(found)
-    elif fmt == "sarif":
-        output = format_sarif(found, EVERY_RULE)
-    elif fmt == "github":
-        output = format_github(found)
-    else:
-        output = format_text(found, _source_lines() if show_source else None)
+    lines = _source_lines()
+    found = _apply_baseline(found, finder, plan, baseline_path, write_baseline, lines, notes)
+    output = _render(found, fmt, lines if show_source else None)
     if statistics and fmt == "text":
         output += format_statistics(found)
+    _emit(output, output_file)
+    _summary(workspace, plan, notes)
+    sys.exit(EXIT_FINDINGS if found and not exit_zero else EXIT_CLEAN)
+
+
+def _render(found: list[Diagnostic], fmt: str, lines: Callable[[str], list[str]] | None) -> str:
+    if fmt == "json":
+        return format_json(found)
+    if fmt == "sarif":
+        return format_sarif(found, EVERY_RULE)
+    if fmt == "github":
+        return format_github(found)
+    return format_text(found, lines)
+
+
+def _emit(output: str, output_file: Path | None) -> None:
     if output_file is None:
         click.echo(output, nl=False)
-    else:
+        return
+    try:
+        output_file.write_text(output, encoding="utf-8")
+    except OSError as exc:
+        _fail(f"{output_file}: cannot write: {exc.strerror or exc}")
+
+
+def _check_stdin(
+    config_path: str | None,
+    stdin_filename: str | None,
+    selector_for: Callable[[Config], Selector],
+    flake8: Flake8Selection | None,
+    fmt: str,
+    exit_zero: bool,
+) -> NoReturn:
+    """An editor's unsaved buffer: one file's findings, as flake8 gives them."""
+    shown = stdin_filename or "stdin"
+    finder = ConfigFinder(config_path)
+    try:
+        config = finder.config_for(shown)
+        if config is not None:
+            check_codes(config)
+    except ConfigError as exc:
+        _fail(f"config error: {exc}")
+    if config is None:
+        _fail(f"no config found for '{shown}': `couplint init` writes one")
+    text = sys.stdin.read()
+    lines = text.splitlines()
+    found = [
+        d
+        for d in Linter(config, selector_for(config)).lint_source(shown, text)
+        if not is_silenced(d.code, lines[d.line - 1] if d.line <= len(lines) else "")
+        and _still_selected(d, finder, flake8)
+        and not config.excluded(shown)
+    ]
+    if config.baseline is not None:
         try:
-            output_file.write_text(output, encoding="utf-8")
-        except OSError as exc:
-            _fail(f"{output_file}: cannot write: {exc.strerror or exc}")
-    if paths != (Path("-"),):
-        _summary(workspace, config)
+            found = Baseline.read(config.baseline).new_in_file(shown, found, lines)
+        except BaselineError as exc:
+            _fail(str(exc))
+    click.echo(_render(sorted(found), fmt, None), nl=False)
     sys.exit(EXIT_FINDINGS if found and not exit_zero else EXIT_CLEAN)
+
+
+def _still_selected(d: Diagnostic, finder: ConfigFinder, flake8: Flake8Selection | None) -> bool:
+    """The per-file selections: the config's `per-file-ignores`, flake8's for the file."""
+    try:
+        config = finder.config_for(d.path)
+    except ConfigError:
+        config = None
+    if config is not None and config.ignored_in(d.path, d.code):
+        return False
+    return flake8 is None or flake8.selects(d.path, d.code)
+
+
+def _staged_files() -> set[str]:
+    """The files staged in git, as paths shown in output; exit 2 outside a repository."""
+    try:
+        top = subprocess.run(
+            ["git", "rev-parse", "--show-toplevel"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        names = subprocess.run(
+            ["git", "diff", "--cached", "--name-only", "--diff-filter=ACMR", "-z"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    except (OSError, subprocess.CalledProcessError) as exc:
+        detail = getattr(exc, "stderr", "") or str(exc)
+        _fail(f"--staged: git cannot list the staged files: {detail.strip()}")
+    return {display_path(os.path.join(top, name)) for name in names.split("\0") if name}
+
+
+def _involving_staged(
+    found: list[Diagnostic], involved: dict[Diagnostic, frozenset[str]], notes: list[str]
+) -> list[Diagnostic]:
+    """The findings in staged files, and the workspace ones through them."""
+    staged = _staged_files()
+    if not staged:
+        notes.append("nothing is staged: every finding of the workspace is reported")
+        return found
+    kept = [d for d in found if d.path in staged or involved.get(d, frozenset()) & staged]
+    notes.append(
+        f"{_files(len(staged), 'staged file')}: {len(kept)} of {len(found)} findings involve them"
+    )
+    return kept
+
+
+def _apply_baseline(
+    found: list[Diagnostic],
+    finder: ConfigFinder,
+    plan: Plan,
+    explicit: Path | None,
+    write: Path | None,
+    lines: Callable[[str], list[str]],
+    notes: list[str],
+) -> list[Diagnostic]:
+    """Hide what the baseline in use knows (and write one, never growing it silently)."""
+    try:
+        in_use = _baseline_in_use(explicit, plan)
+        known: list[Diagnostic] = []
+        new = found
+        if in_use is not None:
+            new, matched = in_use.split(found, lines)
+            known = [d for d in found if d not in set(new)]
+            hidden = len(found) - len(new)
+            stale = in_use.stale(matched)
+            shown = _shown(in_use.path)
+            if in_use.exists:
+                notes.append(
+                    f"baseline {shown}: {hidden} known findings hidden"
+                    + (f", {stale} of its entries stale (fixed or changed)" if stale else "")
+                )
+            else:
+                notes.append(f"baseline {shown} does not exist yet: no findings hidden")
+        if write is None:
+            return new
+        target = Baseline(write)
+        ratchet = in_use is not None and in_use.exists
+        target.write(target.entries_of(known if ratchet else found, lines))
+        if ratchet:
+            notes.append(
+                f"wrote {_files(len(known), 'finding')} to {_shown(target.path)}; "
+                f"{len(new)} new ones not added (fix them, or write it without a baseline)"
+            )
+            return new
+        notes.append(f"wrote {_files(len(found), 'finding')} to {_shown(target.path)}")
+        return []
+    except BaselineError as exc:
+        _fail(str(exc))
+
+
+def _baseline_in_use(explicit: Path | None, plan: Plan) -> Baseline | None:
+    if explicit is not None:
+        return Baseline.read(explicit, missing_ok=False)
+    root = plan.root
+    if root is not None and root.baseline is not None:
+        return Baseline.read(root.baseline)
+    return None
 
 
 @main.command()
@@ -277,8 +496,8 @@ def facts(
     paths: tuple[Path, ...], config_path: str | None, output: Path | None, jobs: int | None
 ) -> None:
     """Write the facts of PATHS as JSON, for `audit`, `graph` and `check` elsewhere."""
-    config = _load(config_path, paths)
-    workspace = _collect(paths, config, _nothing, jobs)
+    _, plan = _plan(config_path, paths)
+    workspace = _collect(plan, _no_codes, jobs)
     text = json.dumps(facts_document(workspace), indent=1) + "\n"
     if output is None:
         click.echo(text, nl=False)
@@ -293,9 +512,10 @@ def facts(
 @jobs_option
 def audit(paths: tuple[Path, ...], config_path: str | None, fmt: str, jobs: int | None) -> None:
     """For each service, every dependency and the three audit questions, with evidence."""
-    config = _load(config_path, paths)
-    graph = _collect(paths, config, _nothing, jobs).graph(config)
-    click.echo(AUDIT_FORMATS[fmt](run_audit(graph, config), graph.skipped), nl=False)
+    _, plan = _plan(config_path, paths)
+    assert plan.root is not None
+    graph = _collect(plan, _no_codes, jobs).graph(plan.root)
+    click.echo(AUDIT_FORMATS[fmt](run_audit(graph, plan.root), graph.skipped), nl=False)
 
 
 @main.command()
@@ -305,8 +525,9 @@ def audit(paths: tuple[Path, ...], config_path: str | None, fmt: str, jobs: int 
 @jobs_option
 def graph(paths: tuple[Path, ...], config_path: str | None, fmt: str, jobs: int | None) -> None:
     """The service dependency graph: calls, shared tables, libraries, topics."""
-    config = _load(config_path, paths)
-    click.echo(GRAPH_FORMATS[fmt](_collect(paths, config, _nothing, jobs).graph(config)), nl=False)
+    _, plan = _plan(config_path, paths)
+    assert plan.root is not None
+    click.echo(GRAPH_FORMATS[fmt](_collect(plan, _no_codes, jobs).graph(plan.root)), nl=False)
 
 
 @main.command()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import re
 import sys
@@ -9,6 +10,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from couplint_ast.model import Selector, code_selector
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -65,6 +68,15 @@ class Config:
     # CPL302: aiohttp's default (300 s total) counts as a timeout unless this is set.
     report_aiohttp_default_timeout: bool = False
     services: tuple[ServiceConfig, ...] = ()
+    # Which codes are reported, with ruff's meanings (None: every code but the opt-in ones).
+    select: tuple[str, ...] | None = None
+    extend_select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    # (glob relative to the config's folder, codes ignored in the files it matches)
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # Globs of files and folders never read (beside the folders couplint always skips).
+    exclude: tuple[str, ...] = ()
+    baseline: Path | None = None
     _tables: _TableIndex = field(init=False, repr=False, compare=False)
     # True when a `hosts` entry carries a path prefix (`gateway:8000/library`).
     host_prefixes: bool = field(init=False, repr=False, compare=False)
@@ -77,6 +89,51 @@ class Config:
             for h in s.hosts
         )
         object.__setattr__(self, "host_prefixes", prefixed)
+
+    @property
+    def root(self) -> Path:
+        """The folder that holds the config: paths in it are relative to this."""
+        return self.path.parent if self.path is not None else Path(os.path.abspath("."))
+
+    def selector(
+        self,
+        select: Iterable[str] | None = None,
+        extend: Iterable[str] = (),
+        ignore: Iterable[str] = (),
+    ) -> Selector:
+        """The codes this config reports; a front end's `select` replaces the config's, its
+        `extend` and `ignore` add to the config's."""
+        chosen = tuple(select) if select is not None else self.select
+        return code_selector(chosen, (*self.ignore, *ignore), (*self.extend_select, *extend))
+
+    def ignored_in(self, path: Path | str, code: str) -> bool:
+        """True when a `per-file-ignores` entry matching `path` names `code` (a prefix)."""
+        if not self.per_file_ignores:
+            return False
+        rel = self._relative(path)
+        return any(
+            code.startswith(prefix)
+            for pattern, codes in self.per_file_ignores
+            if rel is not None and _glob_matches(pattern, rel)
+            for prefix in codes
+        )
+
+    def excluded(self, path: Path | str) -> bool:
+        """True when `exclude`/`extend-exclude` names the file or a folder above it."""
+        if not self.exclude:
+            return False
+        rel = self._relative(path)
+        if rel is None:
+            return False
+        parts = rel.split("/")
+        prefixes = ["/".join(parts[: i + 1]) for i in range(len(parts))]
+        return any(
+            _glob_matches(pattern, prefix) for pattern in self.exclude for prefix in prefixes
+        )
+
+    def _relative(self, path: Path | str) -> str | None:
+        rel = os.path.relpath(os.path.abspath(path), self.root)
+        return None if rel.startswith("..") else Path(rel).as_posix()
 
     def service_named(self, name: str) -> ServiceConfig | None:
         """The service called `name`, if configured."""
@@ -181,6 +238,13 @@ _TOP_KEYS: Mapping[str, type] = {
     "include-tests": bool,
     "report-aiohttp-default-timeout": bool,
     "services": dict,
+    "select": list,
+    "extend-select": list,
+    "ignore": list,
+    "per-file-ignores": dict,
+    "exclude": list,
+    "extend-exclude": list,
+    "baseline": str,
 }
 _TYPE_NAMES: Mapping[type, str] = {
     str: "a string",
@@ -193,22 +257,88 @@ _SERVICE_KEYS = ("paths", "packages", "tables", "hosts", "databases")
 _CONFIG_NAMES = ("couplint.toml", "pyproject.toml")
 
 
+def _glob_matches(pattern: str, rel: str) -> bool:
+    """A ruff-style glob against a path relative to the config's folder: `dir/` or `dir`
+    names a folder, a pattern without `/` also matches any single name (`*_pb2.py`)."""
+    pattern = pattern.strip().removeprefix("./").rstrip("/")
+    if fnmatch.fnmatchcase(rel, pattern):
+        return True
+    return "/" not in pattern and fnmatch.fnmatchcase(rel.rsplit("/", 1)[-1], pattern)
+
+
 def find_config(start: Path | None = None) -> Path | None:
     """The nearest `couplint.toml`, or `pyproject.toml` holding `[tool.couplint]`, upward."""
     here = Path(os.path.abspath(start or Path.cwd()))
     for folder in (here, *here.parents):
-        for name in _CONFIG_NAMES:
-            candidate = folder / name
-            if not candidate.is_file():
-                continue
-            if name == "couplint.toml":
-                return candidate
-            try:
-                if b"[tool.couplint" in candidate.read_bytes():
-                    return candidate
-            except OSError:
-                continue
+        found = _config_in(folder)
+        if found is not None:
+            return found
     return None
+
+
+def _config_in(folder: Path) -> Path | None:
+    for name in _CONFIG_NAMES:
+        candidate = folder / name
+        if not candidate.is_file():
+            continue
+        if name == "couplint.toml":
+            return candidate
+        try:
+            if b"[tool.couplint" in candidate.read_bytes():
+                return candidate
+        except OSError:
+            continue
+    return None
+
+
+class ConfigFinder:
+    """Each file's config, as ruff finds it: the nearest one above the file wins for its
+    subtree, unless one was given explicitly. Looked up once per folder, read once per file;
+    a config that cannot be read raises its `ConfigError` for every file under it."""
+
+    def __init__(self, explicit: Path | str | None = None) -> None:
+        self.explicit = Path(os.path.abspath(explicit)) if explicit is not None else None
+        self._nearest: dict[Path, Path | None] = {}
+        self._loaded: dict[Path, Config | ConfigError] = {}
+
+    def path_for(self, file: Path | str) -> Path | None:
+        """The config file that governs `file` (a file or a folder), or None."""
+        if self.explicit is not None:
+            return self.explicit
+        start = Path(os.path.abspath(file))
+        folder = start if start.is_dir() else start.parent
+        return self._nearest_from(folder)
+
+    def _nearest_from(self, folder: Path) -> Path | None:
+        if folder in self._nearest:
+            return self._nearest[folder]
+        found = _config_in(folder)
+        if found is None and folder.parent != folder:
+            found = self._nearest_from(folder.parent)
+        self._nearest[folder] = found
+        return found
+
+    def config_for(self, file: Path | str) -> Config | None:
+        """The config of `file`; None when there is none; `ConfigError` when it is broken
+        (or when a pyproject.toml above holds a misspelt `[tool.couplint]`)."""
+        path = self.path_for(file)
+        if path is None:
+            start = Path(os.path.abspath(file))
+            typo = _misspelt_table(start if start.is_dir() else start.parent)
+            if typo is not None:
+                where, name = typo
+                raise ConfigError(where, f"tool.{name}", "not [tool.couplint]: a typo?")
+            return None
+        loaded = self._loaded.get(path)
+        if loaded is None:
+            try:
+                loaded = _load_file(path)
+            except ConfigError as exc:
+                loaded = exc
+            self._loaded[path] = loaded
+        if isinstance(loaded, ConfigError):
+            raise loaded
+        return loaded
 
 
 _TOOL_TABLE = re.compile(rb"^\[\[?tool\.([\w.-]+?)[\].]", re.MULTILINE)
@@ -255,6 +385,10 @@ def load_config(
                 file, name = typo
                 raise ConfigError(file, f"tool.{name}", "not [tool.couplint]: a typo?")
         return Config()
+    return _load_file(found)
+
+
+def _load_file(found: Path) -> Config:
     table = _read_toml(found)
     if found.name == "pyproject.toml":
         tool = table.get("tool", {})
@@ -290,18 +424,19 @@ def _build(path: Path, table: Mapping[str, Any]) -> Config:
     services: dict[str, ServiceConfig] = {}
     for entry in table.get("catalog", []):
         catalog_path = base / entry
-        catalog = _read_toml(catalog_path)
-        for key in catalog:
-            if key != "services":
-                raise ConfigError(catalog_path, key, "unknown key (a catalog holds [services.*])")
-        _check_type(catalog_path, "services", catalog.get("services", {}), dict)
-        for name, svc in _services(catalog_path, "", catalog.get("services", {}), True).items():
+        catalog = _catalog_table(catalog_path)
+        for name, svc in _services(catalog_path, "", catalog, True).items():
             if name in services:
                 raise ConfigError(catalog_path, f"services.{name}", "service defined twice")
             services[name] = svc
     # A service defined here replaces a catalog entry of the same name.
     services.update(_services(path, prefix, table.get("services", {}), False))
     _check_host_claims(path, prefix, services.values())
+    per_file = []
+    for pattern, codes in table.get("per-file-ignores", {}).items():
+        _check_type(path, f"{prefix}per-file-ignores.{pattern}", codes, list)
+        per_file.append((pattern, tuple(c.strip().upper() for c in codes)))
+    baseline = table.get("baseline")
     hops = table.get("max-chain-hops", 2)
     if hops < 1:
         raise ConfigError(path, prefix + "max-chain-hops", "must be at least 1")
@@ -316,7 +451,34 @@ def _build(path: Path, table: Mapping[str, Any]) -> Config:
         include_tests=table.get("include-tests", False),
         report_aiohttp_default_timeout=table.get("report-aiohttp-default-timeout", False),
         services=tuple(services.values()),
+        select=_codes(table["select"]) if "select" in table else None,
+        extend_select=_codes(table.get("extend-select", ())),
+        ignore=_codes(table.get("ignore", ())),
+        per_file_ignores=tuple(per_file),
+        exclude=(*table.get("exclude", ()), *table.get("extend-exclude", ())),
+        baseline=Path(os.path.abspath(base / baseline)) if baseline is not None else None,
     )
+
+
+def _codes(values: Iterable[str]) -> tuple[str, ...]:
+    return tuple(v.strip().upper() for v in values if v.strip())
+
+
+def _catalog_table(path: Path) -> Mapping[str, Any]:
+    """The `[services.*]` of a catalog file: a file of services only, or another couplint
+    config (a monorepo's root config, named from a per-service one)."""
+    table: Mapping[str, Any] = _read_toml(path)
+    prefix = ""
+    if path.name == "pyproject.toml":
+        tool = table.get("tool", {})
+        table = tool.get("couplint", {}) if isinstance(tool, dict) else {}
+        prefix = "tool.couplint."
+    for key in table:
+        if key not in _TOP_KEYS:
+            raise ConfigError(path, prefix + key, "unknown key (a catalog holds [services.*])")
+    services: Mapping[str, Any] = table.get("services", {})
+    _check_type(path, prefix + "services", services, dict)
+    return services
 
 
 def _services(

@@ -11,17 +11,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
-from couplint_ast.config import Config
+from couplint_ast.cache import Cached, FactsCache
+from couplint_ast.config import Config, ConfigError
 from couplint_ast.couplings import Couplings
 from couplint_ast.facts import FileFacts
 from couplint_ast.facts.pyimports import import_facts
 from couplint_ast.facts.types import ClientExport
-from couplint_ast.model import Diagnostic
+from couplint_ast.model import Diagnostic, Selector, select_all
 from couplint_ast.parse import Prefilter, Text, Verdict, parse
 from couplint_ast.rules import ALL_RULES
 from couplint_ast.source import SourceError, iter_python_files, read_source
 
-Selector = Callable[[str], bool]
 ClientResolver = Callable[[str], Optional[ClientExport]]
 
 # flake8's own inline noqa syntax, so the CLI silences exactly what flake8 would.
@@ -29,35 +29,42 @@ NOQA = re.compile(r"# noqa(?::[\s]?(?P<codes>([A-Z]+[0-9]+(?:[,\s]+)?)+))?", re.
 _CODE_SEP = re.compile(r"[,\s]+")
 
 
-# Codes enabled only by naming them in full (`--extend-select=CPL305`), as flake8-bugbear
-# does for its B9 codes: `--select=CPL` does not enable them.
-OPT_IN = frozenset({"CPL305"})
-
-
-def select_all(code: str) -> bool:
-    """The default selector: every code but the opt-in ones is enabled."""
-    return code not in OPT_IN
-
-
-def code_selector(
-    select: Iterable[str] = (), ignore: Iterable[str] = (), extend: Iterable[str] = ()
-) -> Selector:
-    """A selector from `--select`/`--extend-select`/`--ignore` code prefixes; the longer
-    prefix wins a tie, and an opt-in code is on only when named in full."""
-    chosen, dropped, named = tuple(select), tuple(ignore), frozenset((*select, *extend))
-
-    def enabled(code: str) -> bool:
-        if code in OPT_IN and code not in named:
-            return False
-        picked = max((len(p) for p in chosen if code.startswith(p)), default=-1 if chosen else 0)
-        picked = len(code) if code in named else picked
-        skipped = max((len(p) for p in dropped if code.startswith(p)), default=-1)
-        return picked >= 0 and picked > skipped
-
-    return enabled
-
-
 PARSE_PROBLEM = "does not parse"
+# Reported at 1:1 of each file whose config cannot be read.
+CONFIG_ERROR = "CPL001"
+
+
+def known_codes() -> tuple[str, ...]:
+    """Every code couplint reports: the config error, the per-file and workspace rules."""
+    from couplint_ast.graph import WORKSPACE_RULES
+
+    return (CONFIG_ERROR, *(r.code for r in ALL_RULES), *(r.code for r in WORKSPACE_RULES))
+
+
+def unknown_selector(code: str) -> str | None:
+    """Why `code` selects nothing (it is a prefix of no couplint code), or None."""
+    known = known_codes()
+    if any(k.startswith(code) for k in known) or code.startswith(known):
+        return None
+    families = ", ".join(sorted({k[:4] + "xx" for k in known}))
+    return f"unknown code '{code}' (couplint's codes are {families})"
+
+
+def check_codes(config: Config) -> None:
+    """`ConfigError` naming the key when a selection of the config names no couplint code."""
+    assert config.path is not None
+    prefix = "tool.couplint." if config.path.name == "pyproject.toml" else ""
+    keys: list[tuple[str, tuple[str, ...]]] = [
+        ("select", config.select or ()),
+        ("extend-select", config.extend_select),
+        ("ignore", config.ignore),
+        *((f"per-file-ignores.{p}", codes) for p, codes in config.per_file_ignores),
+    ]
+    for key, codes in keys:
+        for code in codes:
+            problem = unknown_selector(code)
+            if problem is not None:
+                raise ConfigError(config.path, prefix + key, problem)
 
 
 @dataclass(frozen=True)
@@ -87,7 +94,10 @@ class Linter:
         forwards: bool = True,
     ) -> None:
         self.config = config
+        self.enabled = enabled
         self.rules = [rule() for rule in ALL_RULES if enabled(rule.code)]
+        # With `collect`: what reading each file gave, kept between runs.
+        self.cache: FactsCache | None = None
         self.use_prefilter = prefilter
         self.collect = collect
         self.forwards = forwards  # with `collect`: calls of other modules' functions too
@@ -167,10 +177,16 @@ class Linter:
     def check(self, facts: FileFacts, service: str) -> list[Diagnostic]:
         """The enabled rules' diagnostics for one file's facts, sorted, each once."""
         found = Couplings(facts, self.config, service)  # decided once, read by every rule
-        return sorted({d for rule in self.rules for d in rule.check(found)})
+        ignored = self.config.ignored_in
+        return sorted(
+            {d for rule in self.rules for d in rule.check(found) if not ignored(d.path, d.code)}
+        )
 
-    def analyse_file(self, path: Path, display: str) -> FileResult:
-        """Read, parse and check one file; noqa honoured as flake8 honours it."""
+    def analyse_file(self, path: Path, display: str, key_extra: str = "") -> FileResult:
+        """Read, parse and check one file; noqa honoured as flake8 honours it.
+
+        With a cache, what reading the text gave is looked up first (`key_extra` names
+        whatever else the facts depend on), and stored when it was not there."""
         service = self.service_of(str(path))
         if service is None:
             return FileResult(display, None)
@@ -178,24 +194,41 @@ class Linter:
             text = read_source(path)
         except SourceError as exc:
             return FileResult(display, service, problem=str(exc))
+        cache = self.cache if self.collect else None
+        key = cache.key(display, service, text, key_extra) if cache is not None else ""
+        hit = cache.get(key) if cache is not None else None
+        if hit is None:
+            hit = self._read(display, text, service)
+            if cache is not None:
+                cache.put(key, hit)
+        if hit.facts is None:
+            return FileResult(display, service, problem=hit.problem)
+        lines = text.splitlines()
+        found = tuple(
+            d
+            for d in self.check(hit.facts, service)
+            if not is_silenced(d.code, lines[d.line - 1] if d.line <= len(lines) else "")
+        )
+        return FileResult(display, service, found, hit.facts if self.collect else None)
+
+    def _read(self, display: str, text: str, service: str) -> Cached:
+        """The facts of one file's text, or why there are none."""
         source = Text(text)
         verdict = self.verdict(source, service)
         if verdict == "skip":
             # Nothing to find here, but a file that does not parse is said (Python 2).
             if self.collect and source.tree is None and parse(source) is None:
-                return FileResult(display, service, problem=PARSE_PROBLEM)
-            return FileResult(display, service)
+                return Cached(problem=PARSE_PROBLEM)
+            return Cached()
         clients = self.clients(service, display) if self.clients is not None else None
         facts = self._facts_of(display, source, verdict, clients)
-        if facts is None:
-            return FileResult(display, service, problem=PARSE_PROBLEM)
-        lines = text.splitlines()
-        found = tuple(
-            d
-            for d in self.check(facts, service)
-            if not is_silenced(d.code, lines[d.line - 1] if d.line <= len(lines) else "")
-        )
-        return FileResult(display, service, found, facts if self.collect else None)
+        return Cached(facts) if facts is not None else Cached(problem=PARSE_PROBLEM)
+
+    def reparser(self) -> Linter:
+        """This linter without its prefilter: for files the workspace index needs."""
+        again = Linter(self.config, self.enabled, prefilter=False, collect=True)
+        again.cache = self.cache
+        return again
 
     def lint_file(self, path: Path, display: str) -> list[Diagnostic]:
         """Read and lint one file; `SourceError` when it cannot be read."""
@@ -229,7 +262,7 @@ class Linter:
 
 # Below this many files a process pool costs more than it saves.
 PARALLEL_MIN_FILES = 64
-_worker: Linter | None = None
+_workers: list[Linter] = []
 
 
 def run_paths(
@@ -239,32 +272,47 @@ def run_paths(
     progress: Callable[[int, int], None] | None = None,
 ) -> list[FileResult]:
     """Analyse every Python file under `paths`, on `jobs` processes when there are many."""
-    files = list(iter_python_files(paths))
+    return run_files([(path, linter) for path in iter_python_files(paths)], jobs, progress)
+
+
+def run_files(
+    files: Sequence[tuple[Path, Linter]],
+    jobs: int = 1,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[FileResult]:
+    """Analyse each file with its own linter (its config's), in the order given."""
+    index: dict[int, int] = {}
+    linters: list[Linter] = []
+    for _, linter in files:
+        if id(linter) not in index:
+            index[id(linter)] = len(linters)
+            linters.append(linter)
+    work = [(path, index[id(linter)]) for path, linter in files]
     results: list[FileResult] = []
     if jobs > 1 and len(files) >= PARALLEL_MIN_FILES:
         methods = multiprocessing.get_all_start_methods()
         context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-        with context.Pool(jobs, initializer=_init_worker, initargs=(linter,)) as pool:
-            for result in pool.imap(_analyse, files, chunksize=8):
+        with context.Pool(jobs, initializer=_init_workers, initargs=(linters,)) as pool:
+            for result in pool.imap(_analyse, work, chunksize=8):
                 results.append(result)
                 if progress is not None:
                     progress(len(results), len(files))
         return results
-    for path in files:
+    for path, linter in files:
         results.append(linter.analyse_file(path, display_path(path)))
         if progress is not None:
             progress(len(results), len(files))
     return results
 
 
-def _init_worker(linter: Linter) -> None:
-    global _worker
-    _worker = linter
+def _init_workers(linters: list[Linter]) -> None:
+    global _workers
+    _workers = linters
 
 
-def _analyse(path: Path) -> FileResult:
-    assert _worker is not None
-    return _worker.analyse_file(path, display_path(path))
+def _analyse(work: tuple[Path, int]) -> FileResult:
+    path, index = work
+    return _workers[index].analyse_file(path, display_path(path))
 
 
 def apply_noqa(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 EXIT_CLEAN = 0
@@ -47,3 +48,38 @@ class Invalid:
     line: int
     message: str
     col: int = 0
+
+
+Selector = Callable[[str], bool]
+
+# Codes enabled only by naming them in full (`--extend-select=CPL305`), as flake8-bugbear
+# does for its B9 codes: `--select=CPL` does not enable them.
+OPT_IN = frozenset({"CPL305"})
+
+
+def select_all(code: str) -> bool:
+    """The default selector: every code but the opt-in ones is enabled."""
+    return code not in OPT_IN
+
+
+def code_selector(
+    select: Iterable[str] | None = (), ignore: Iterable[str] = (), extend: Iterable[str] = ()
+) -> Selector:
+    """A selector from select/extend-select/ignore code prefixes, with ruff's and flake8's
+    meaning: the longer prefix wins a tie, an opt-in code is on only when named in full,
+    and an empty or absent `select` means every code.
+    """
+    chosen, dropped = tuple(select or ()), tuple(ignore)
+    named = frozenset((*chosen, *extend))
+    extended = tuple(extend)
+
+    def enabled(code: str) -> bool:
+        if code in OPT_IN and code not in named:
+            return False
+        picked = max((len(p) for p in chosen if code.startswith(p)), default=-1 if chosen else 0)
+        picked = max(picked, max((len(p) for p in extended if code.startswith(p)), default=-1))
+        picked = len(code) if code in named else picked
+        skipped = max((len(p) for p in dropped if code.startswith(p)), default=-1)
+        return picked >= 0 and picked > skipped
+
+    return enabled

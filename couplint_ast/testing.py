@@ -11,8 +11,9 @@ import textwrap
 from collections.abc import Iterable
 
 from couplint_ast.config import Config
-from couplint_ast.engine import Linter, code_selector
+from couplint_ast.engine import Linter
 from couplint_ast.facts import FileFacts
+from couplint_ast.model import code_selector
 from couplint_ast.rules.base import EXAMPLE_CONFIG, EXAMPLE_PATH
 
 Found = tuple[int, int, str, str]

@@ -7,20 +7,22 @@ Facts files let an organisation with one repository per service merge them centr
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from couplint_ast import __version__
-from couplint_ast.config import Config
+from couplint_ast.cache import FactsCache
+from couplint_ast.config import Config, ConfigFinder
 from couplint_ast.couplings.index import Needs, WorkspaceIndex
-from couplint_ast.engine import FileResult, Linter, Selector, apply_noqa, run_paths
+from couplint_ast.engine import FileResult, Linter, apply_noqa, run_files
 from couplint_ast.facts import FACTS_SCHEMA_VERSION, FileFacts
 from couplint_ast.graph import WORKSPACE_RULES, ServiceGraph, build_graph
-from couplint_ast.model import Diagnostic
-from couplint_ast.source import SourceError, read_source
+from couplint_ast.model import Diagnostic, Selector
+from couplint_ast.source import SourceError, iter_python_files, read_source
 
 FACTS_KEY = "couplint-facts"
 
@@ -53,6 +55,56 @@ def is_facts_file(path: Path | str) -> bool:
     return str(path).endswith(".json")
 
 
+@dataclass
+class Plan:
+    """Which config governs each file named: nearest above it, as ruff finds it."""
+
+    files: list[tuple[Path, Config]] = field(default_factory=list)
+    # The config the whole system is judged by (graph, workspace rules): the one that
+    # governs the first path named, else the first file's.
+    root: Config | None = None
+    outside: list[str] = field(default_factory=list)  # files no config governs
+    excluded: int = 0  # files an `exclude` (couplint's or flake8's) names
+    facts_files: list[Path] = field(default_factory=list)
+
+    def configs(self) -> list[Config]:
+        """Each config in use once, the root's first."""
+        found: dict[Path | None, Config] = {}
+        if self.root is not None:
+            found[self.root.path] = self.root
+        for _, config in self.files:
+            found.setdefault(config.path, config)
+        return list(found.values())
+
+
+def plan_paths(
+    paths: Sequence[Path | str],
+    finder: ConfigFinder,
+    also_excluded: Callable[[Path], bool] | None = None,
+) -> Plan:
+    """The files under `paths` with their configs; `ConfigError` or `SourceError` else."""
+    plan = Plan()
+    sources = []
+    for raw in paths:
+        if is_facts_file(raw):
+            plan.facts_files.append(Path(raw))
+        else:
+            sources.append(Path(raw))
+    first = sources[0] if sources else Path(".")
+    plan.root = finder.config_for(first)
+    for path in iter_python_files(sources):
+        config = finder.config_for(path)
+        if config is None:
+            plan.outside.append(str(path))
+        elif config.excluded(path) or (also_excluded is not None and also_excluded(path)):
+            plan.excluded += 1
+        else:
+            plan.files.append((path, config))
+    if plan.root is None and plan.files:
+        plan.root = plan.files[0][1]
+    return plan
+
+
 def collect(
     paths: Sequence[Path | str],
     config: Config,
@@ -60,27 +112,48 @@ def collect(
     jobs: int = 1,
     progress: Callable[[int, int], None] | None = None,
 ) -> Workspace:
-    """Lint the sources among `paths` with facts kept for the graph; merge facts files."""
-    workspace = Workspace()
+    """Lint the sources among `paths` under one config, with facts kept for the graph;
+    merge facts files."""
     sources = [p for p in paths if not is_facts_file(p)]
-    if sources:
+    plan = Plan(
+        files=[(path, config) for path in iter_python_files(sources)],
+        root=config,
+        facts_files=[Path(p) for p in paths if is_facts_file(p)],
+    )
+    return collect_plan(plan, lambda _: enabled, jobs, progress)
+
+
+def collect_plan(
+    plan: Plan,
+    selector_for: Callable[[Config], Selector],
+    jobs: int = 1,
+    progress: Callable[[int, int], None] | None = None,
+    cache: bool = False,
+) -> Workspace:
+    """Lint each file of the plan under its config, facts kept for the graph (and, with
+    `cache`, kept between runs); merge the facts files."""
+    workspace = Workspace()
+    linters: dict[Path | None, Linter] = {}
+    for config in plan.configs():
         # Calls of other modules' functions are read in the second round, where needed.
-        linter = Linter(config, enabled, collect=True, forwards=False)
-        workspace.results = run_paths(sources, linter, jobs, progress)
+        linter = Linter(config, selector_for(config), collect=True, forwards=False)
+        linter.cache = FactsCache(config) if cache and config.path is not None else None
+        linters[config.path] = linter
+    if plan.files:
+        work = [(path, linters[config.path]) for path, config in plan.files]
+        workspace.results = run_files(work, jobs, progress)
+        linter_of = {r.path: linter for r, (_, linter) in zip(workspace.results, work)}
         for result in workspace.results:
             if result.problem is not None:
                 workspace.skipped.append(f"{result.path}: {result.problem}")
             if result.facts is not None and result.service is not None:
                 workspace.files.append((result.service, result.facts))
-        _parse_what_the_index_needs(
-            workspace, Linter(config, enabled, prefilter=False, collect=True)
-        )
-        _resolve_across_modules(workspace, linter)
-    for path in paths:
-        if is_facts_file(path):
-            files, skipped = read_facts_file(Path(path))
-            workspace.files.extend(files)
-            workspace.skipped.extend(skipped)
+        _parse_what_the_index_needs(workspace, linter_of)
+        _resolve_across_modules(workspace, linter_of)
+    for path in plan.facts_files:
+        files, skipped = read_facts_file(path)
+        workspace.files.extend(files)
+        workspace.skipped.extend(skipped)
     return workspace
 
 
@@ -88,14 +161,16 @@ def collect(
 NEEDS_ROUNDS = 2
 
 
-def _parse_what_the_index_needs(workspace: Workspace, linter: Linter) -> None:
+def _parse_what_the_index_needs(workspace: Workspace, linter_of: Mapping[str, Linter]) -> None:
     """Parse the files the prefilter let pass that a call needs (see `Needs`)."""
     done: set[str] = set()
+    reparsers: dict[int, Linter] = {}
     for _ in range(NEEDS_ROUNDS):
         needs = Needs(workspace.files)
         if not needs:
             return
-        linter.clients = WorkspaceIndex(workspace.files).clients_for
+        index = WorkspaceIndex(workspace.files)
+        exports = _client_exports(workspace.files)
         again_facts: dict[str, tuple[str, FileFacts]] = {}
         for i, result in enumerate(workspace.results):
             if result.path in done or result.problem is not None or result.service is None:
@@ -107,7 +182,14 @@ def _parse_what_the_index_needs(workspace: Workspace, linter: Linter) -> None:
             if not needs.wants(result.service, result.path, text):
                 continue
             done.add(result.path)
-            again = linter.analyse_file(Path(result.path), result.path)
+            first = linter_of[result.path]
+            linter = reparsers.get(id(first))
+            if linter is None:
+                linter = reparsers[id(first)] = first.reparser()
+            linter.clients = index.clients_for
+            again = linter.analyse_file(
+                Path(result.path), result.path, "needs:" + exports.get(result.service, "")
+            )
             workspace.results[i] = again
             if again.facts is not None:
                 again_facts[result.path] = (result.service, again.facts)
@@ -117,7 +199,23 @@ def _parse_what_the_index_needs(workspace: Workspace, linter: Linter) -> None:
         workspace.files = [*kept, *again_facts.values()]
 
 
-def _resolve_across_modules(workspace: Workspace, linter: Linter) -> None:
+def _client_exports(files: Sequence[tuple[str, FileFacts]]) -> dict[str, str]:
+    """Per service, a digest of the client objects its modules export: what a file parsed
+    for the index also depends on (its cache key names it)."""
+    found: dict[str, list[str]] = {}
+    for service, facts in files:
+        for export in facts.exports:
+            if export.client is not None:
+                found.setdefault(service, []).append(
+                    f"{facts.path}:{export.name}:{export.client!r}"
+                )
+    return {
+        service: hashlib.sha256("\n".join(sorted(items)).encode()).hexdigest()
+        for service, items in found.items()
+    }
+
+
+def _resolve_across_modules(workspace: Workspace, linter_of: Mapping[str, Linter]) -> None:
     """Bind what one file cannot know (imported constants, other modules' wrappers) and
     check again the files whose facts that changes; noqa is honoured as for any file."""
     index = WorkspaceIndex(workspace.files)
@@ -132,7 +230,7 @@ def _resolve_across_modules(workspace: Workspace, linter: Linter) -> None:
     for result in workspace.results:
         facts = changed.get(result.path)
         if facts is not None and result.service is not None:
-            found = apply_noqa(linter.check(facts, result.service))
+            found = apply_noqa(linter_of[result.path].check(facts, result.service))
             result = dataclasses.replace(result, diagnostics=tuple(found), facts=facts)
         results.append(result)
     workspace.results = results
@@ -142,10 +240,21 @@ def workspace_diagnostics(
     graph: ServiceGraph, config: Config, enabled: Selector
 ) -> list[Diagnostic]:
     """CPL5xx diagnostics of the graph, `# noqa` honoured where the file is at hand."""
-    found = {
-        d for rule in WORKSPACE_RULES if enabled(rule.code) for d in rule().check(graph, config)
-    }
-    return apply_noqa(sorted(found))
+    return sorted(workspace_findings(graph, config, enabled))
+
+
+def workspace_findings(
+    graph: ServiceGraph, config: Config, enabled: Selector
+) -> dict[Diagnostic, frozenset[str]]:
+    """CPL5xx diagnostics of the graph, each with the files it involves (see
+    `WorkspaceRule.involving`); `# noqa` honoured where the file is at hand."""
+    found: dict[Diagnostic, frozenset[str]] = {}
+    for rule in WORKSPACE_RULES:
+        if enabled(rule.code):
+            for d, paths in rule().involving(graph, config):
+                found[d] = found.get(d, frozenset()) | paths
+    kept = set(apply_noqa(found))
+    return {d: paths for d, paths in found.items() if d in kept}
 
 
 def facts_document(workspace: Workspace) -> dict[str, Any]:

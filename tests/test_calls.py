@@ -11,10 +11,11 @@ import pytest
 
 from couplint_ast import testing
 from couplint_ast.config import Config, ServiceConfig
-from couplint_ast.engine import Linter, code_selector
+from couplint_ast.engine import Linter
 from couplint_ast.facts import FileFacts
 from couplint_ast.facts.extract import extract_facts
 from couplint_ast.facts.types import CallFact
+from couplint_ast.model import code_selector
 from couplint_ast.parse import parse_module
 from couplint_ast.rules.base import EXAMPLE_CONFIG, EXAMPLE_PATH
 

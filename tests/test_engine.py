@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from couplint_ast.engine import Linter, code_selector, is_silenced
+from couplint_ast.engine import Linter, is_silenced
 from couplint_ast.facts import FileFacts
 from couplint_ast.facts.extract import extract_facts
+from couplint_ast.model import code_selector
 from couplint_ast.parse import parse_module
 from couplint_ast.rules.base import EXAMPLE_CONFIG, EXAMPLE_PATH
 from couplint_ast.source import SourceError, decode_source, read_source

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from couplint_ast.config import load_config
-from couplint_ast.engine import Linter, select_all
+from couplint_ast.engine import Linter
+from couplint_ast.model import select_all
 from couplint_ast.source import iter_python_files
 from couplint_ast.workspace import collect, workspace_diagnostics
 from tests.conftest import ROOT

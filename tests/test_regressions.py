@@ -6,7 +6,8 @@ import dataclasses
 from textwrap import dedent
 
 from couplint_ast import testing
-from couplint_ast.engine import Linter, code_selector
+from couplint_ast.engine import Linter
+from couplint_ast.model import code_selector
 from couplint_ast.rules.base import EXAMPLE_CONFIG, EXAMPLE_PATH
 
 ALEMBIC_PATH = "services/shipping/migrations/versions/0005_backfill.py"

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from couplint_ast.config import Config
 from couplint_ast.graph.model import ServiceGraph
-from couplint_ast.graph.rules import WorkspaceRule, arrow
+from couplint_ast.graph.rules import WorkspaceRule, along, arrow
 from couplint_ast.model import Diagnostic, Invalid, Valid
 
 
@@ -59,10 +59,16 @@ class LongCallChain(WorkspaceRule):
     ]
 
     def check(self, graph: ServiceGraph, config: Config) -> Iterator[Diagnostic]:
+        return (found for found, _ in self.involving(graph, config))
+
+    def involving(
+        self, graph: ServiceGraph, config: Config
+    ) -> Iterator[tuple[Diagnostic, frozenset[str]]]:
         for chain in graph.find_chains(config.max_chain_hops):
-            yield self.report(
+            found = self.report(
                 chain.first,
                 hops=chain.hops,
                 limit=config.max_chain_hops,
                 chain=arrow(chain.services),
             )
+            yield found, along(graph, chain.services)

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from couplint_ast.config import Config
 from couplint_ast.graph.model import ServiceGraph
-from couplint_ast.graph.rules import WorkspaceRule, arrow
+from couplint_ast.graph.rules import WorkspaceRule, along, arrow
 from couplint_ast.model import Diagnostic, Invalid, Valid
 
 
@@ -55,5 +55,11 @@ class SynchronousCallCycle(WorkspaceRule):
     ]
 
     def check(self, graph: ServiceGraph, config: Config) -> Iterator[Diagnostic]:
+        return (found for found, _ in self.involving(graph, config))
+
+    def involving(
+        self, graph: ServiceGraph, config: Config
+    ) -> Iterator[tuple[Diagnostic, frozenset[str]]]:
         for cycle in graph.find_cycles():
-            yield self.report(cycle.site, cycle=arrow(cycle.services))
+            found = self.report(cycle.site, cycle=arrow(cycle.services))
+            yield found, along(graph, cycle.services)

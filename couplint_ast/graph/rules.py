@@ -24,6 +24,14 @@ class WorkspaceRule:
         """Diagnostics for the whole workspace."""
         raise NotImplementedError
 
+    def involving(
+        self, graph: ServiceGraph, config: Config
+    ) -> Iterator[tuple[Diagnostic, frozenset[str]]]:
+        """Each diagnostic with the files whose code it is about (a pre-commit run on some
+        files reports the workspace findings that involve them)."""
+        for found in self.check(graph, config):
+            yield found, frozenset({found.path})
+
     def report(self, site: CallSite, **fields: Any) -> Diagnostic:
         """A diagnostic of this rule at a call site."""
         where = site.evidence
@@ -42,6 +50,12 @@ def example_graph(calls: str) -> ServiceGraph:
         evidence = Evidence(EXAMPLE_FILE, number, 0, f"{caller} calls {callee}")
         graph.add_call(CallSite(caller, callee, "", "", evidence))
     return graph
+
+
+def along(graph: ServiceGraph, services: tuple[str, ...]) -> frozenset[str]:
+    """The files of every call that makes one of the steps `services[i] -> services[i+1]`."""
+    steps = set(zip(services, services[1:]))
+    return frozenset(s.evidence.path for s in graph.calls if (s.caller, s.callee) in steps)
 
 
 def arrow(services: tuple[str, ...]) -> str:
