@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -14,20 +13,28 @@ import click
 
 from couplint_ast import __version__
 from couplint_ast.baseline import Baseline, BaselineError
-from couplint_ast.config import Config, ConfigError, ConfigFinder, load_config
+from couplint_ast.checking import (
+    Checker,
+    CheckError,
+    Run,
+    Selection,
+    apply_baseline,
+    involving_staged,
+    plural,
+    shown,
+    source_lines,
+)
+from couplint_ast.config import ConfigError, ConfigFinder, load_config
 from couplint_ast.engine import (
     PARSE_PROBLEM,
     Linter,
     check_codes,
-    display_path,
     is_silenced,
-    known_codes,
     unknown_selector,
 )
-from couplint_ast.flake8config import Flake8ConfigError, Flake8Selection, flake8_selection
 from couplint_ast.graph import WORKSPACE_RULES
 from couplint_ast.graph.audit import audit as run_audit
-from couplint_ast.model import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, Diagnostic, Selector
+from couplint_ast.model import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, Diagnostic
 from couplint_ast.report import (
     RuleInfo,
     format_github,
@@ -39,7 +46,6 @@ from couplint_ast.report import (
     rule_summary,
 )
 from couplint_ast.rules import ALL_RULES
-from couplint_ast.source import SourceError, read_source
 from couplint_ast.views import (
     audit_json,
     audit_markdown,
@@ -48,15 +54,7 @@ from couplint_ast.views import (
     graph_json,
     graph_mermaid,
 )
-from couplint_ast.workspace import (
-    FactsFileError,
-    Plan,
-    Workspace,
-    collect_plan,
-    facts_document,
-    plan_paths,
-    workspace_findings,
-)
+from couplint_ast.workspace import Plan, Workspace, facts_document
 
 EVERY_RULE: tuple[RuleInfo, ...] = (*ALL_RULES, *WORKSPACE_RULES)
 CHECK_FORMATS = ("text", "json", "sarif", "github")
@@ -79,62 +77,6 @@ def _fail(message: str) -> NoReturn:
     sys.exit(EXIT_ERROR)
 
 
-def _plan(
-    config_path: str | None,
-    paths: Sequence[Path],
-    also_excluded: Callable[[Path], bool] | None = None,
-) -> tuple[ConfigFinder, Plan]:
-    """Each file named with the config that governs it; exit 2 when a config is broken or
-    there is none at all."""
-    finder = ConfigFinder(config_path)
-    try:
-        plan = plan_paths(paths or [Path(".")], finder, also_excluded)
-        configs = plan.configs()
-        for config in configs:
-            check_codes(config)
-    except ConfigError as exc:
-        _fail(f"config error: {exc}")
-    except SourceError as exc:
-        _fail(str(exc))
-    if plan.root is None:
-        where = Path(os.path.abspath(paths[0] if paths else ".")).as_posix()
-        _fail(
-            f"no config found: no couplint.toml, nor pyproject.toml with [tool.couplint], in "
-            f"'{where}' or above; `couplint init` writes one"
-        )
-    for config in configs:
-        if not config.services and config.service is None and config.path is not None:
-            _fail(
-                f"{_shown(config.path)} defines no services ([tool.couplint.services.NAME]); "
-                "`couplint init` infers them from the repository"
-            )
-    return finder, plan
-
-
-def _source_lines() -> Callable[[str], list[str]]:
-    """A file's lines, read once each, for `--show-source` ([] when unreadable)."""
-    read: dict[str, list[str]] = {}
-
-    def lines(path: str) -> list[str]:
-        if path not in read:
-            try:
-                read[path] = read_source(Path(path)).splitlines()
-            except SourceError:
-                read[path] = []
-        return read[path]
-
-    return lines
-
-
-def _files(n: int, noun: str = "file") -> str:
-    return f"{n} {noun}" + ("" if n == 1 else "s")
-
-
-def _shown(path: Path) -> str:
-    rel = os.path.relpath(path)
-    return path.as_posix() if rel.startswith("..") else Path(rel).as_posix()
-
-
 def _summary(workspace: Workspace, plan: Plan, extra: Sequence[str] = ()) -> None:
     """What was read, on stderr: files per service, outside every service, skipped."""
     per_service: dict[str, int] = {}
@@ -150,18 +92,18 @@ def _summary(workspace: Workspace, plan: Plan, extra: Sequence[str] = ()) -> Non
             outside += 1
     counts = ", ".join(f"{name} {n}" for name, n in sorted(per_service.items()))
     total = sum(per_service.values())
-    line = f"couplint: {_files(total)} analysed" + (f" ({counts})" if counts else "")
+    line = f"couplint: {plural(total)} analysed" + (f" ({counts})" if counts else "")
     merged = len(workspace.files) - sum(1 for r in workspace.results if r.facts is not None)
     if not workspace.results and merged:
-        line = f"couplint: facts of {_files(merged)} read from facts files"
+        line = f"couplint: facts of {plural(merged)} read from facts files"
     if outside:
-        line += f"; {_files(outside)} outside every service's paths, not analysed"
+        line += f"; {plural(outside)} outside every service's paths, not analysed"
     if tests:
-        line += f"; {_files(tests, 'test file')} not analysed (include-tests = false)"
+        line += f"; {plural(tests, 'test file')} not analysed (include-tests = false)"
     if plan.outside:
-        line += f"; {_files(len(plan.outside))} under no couplint config, not analysed"
+        line += f"; {plural(len(plan.outside))} under no couplint config, not analysed"
     if plan.excluded:
-        line += f"; {_files(plan.excluded)} excluded by config"
+        line += f"; {plural(plan.excluded)} excluded by config"
     skipped = [r for r in workspace.results if r.problem is not None]
     if skipped:
         line += f"; {len(skipped)} skipped"
@@ -200,27 +142,14 @@ def _progress() -> Callable[[int, int], None] | None:
     return show
 
 
-def _collect(
-    plan: Plan,
-    selector_for: Callable[[Config], Selector],
-    jobs: int | None,
-    cache: bool = True,
-) -> Workspace:
+def _collect(config_path: str | None, paths: Sequence[Path], jobs: int | None) -> Run:
+    """The facts of every file under `paths` (no per-file codes), for the graph."""
     try:
-        return collect_plan(
-            plan, selector_for, jobs or os.cpu_count() or 1, _progress(), cache=cache
+        return Checker(config_path, Selection(workspace_only=True)).run(
+            paths, jobs or os.cpu_count() or 1, progress=_progress()
         )
-    except (SourceError, FactsFileError) as exc:
+    except CheckError as exc:
         _fail(str(exc))
-
-
-def _nothing(code: str) -> bool:
-    return False
-
-
-def _no_codes(config: Config) -> Selector:
-    """No per-file code: only the facts, for the graph."""
-    return _nothing
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -292,42 +221,29 @@ def check(
     jobs: int | None,
 ) -> None:
     """Report coupling in PATHS (source folders or files, and facts files: *.json)."""
-    chosen = _codes(select) or None
-    ignored, extended = _codes(ignore, "--ignore"), _codes(extend_select, "--extend-select")
+    selection = Selection(
+        tuple(_codes(select)) or None,
+        tuple(_codes(extend_select, "--extend-select")),
+        tuple(_codes(ignore, "--ignore")),
+        workspace_only,
+    )
     try:
-        flake8 = flake8_selection(known_codes())
-    except Flake8ConfigError as exc:
+        checker = Checker(config_path, selection)
+        if paths == (Path("-"),):
+            _check_stdin(checker, stdin_filename, fmt, exit_zero)
+        run = checker.run(paths, jobs or os.cpu_count() or 1, not no_cache, _progress())
+        if staged:
+            involving_staged(run)
+        lines = source_lines()
+        apply_baseline(run, baseline_path, write_baseline, lines)
+    except CheckError as exc:
         _fail(str(exc))
-    notes: list[str] = []
-
-    def selector_for(config: Config) -> Selector:
-        named = flake8.named if flake8 is not None else frozenset()
-        return config.selector(chosen, (*extended, *named), ignored)
-
-    if paths == (Path("-"),):
-        _check_stdin(config_path, stdin_filename, selector_for, flake8, fmt, exit_zero)
-    finder, plan = _plan(config_path, paths, flake8.excludes if flake8 is not None else None)
-    assert plan.root is not None
-    per_file = _no_codes if workspace_only else selector_for
-    workspace = _collect(plan, per_file, jobs, not no_cache)
-    found = workspace.diagnostics()
-    involved: dict[Diagnostic, frozenset[str]] = {}
-    enabled = selector_for(plan.root)
-    if any(enabled(rule.code) for rule in WORKSPACE_RULES):
-        involved = workspace_findings(workspace.graph(plan.root), plan.root, enabled)
-        found += involved
-    found = [d for d in found if _still_selected(d, finder, flake8)]
-    if staged:
-        found = _involving_staged(found, involved, notes)
-    found.sort()
-    lines = _source_lines()
-    found = _apply_baseline(found, finder, plan, baseline_path, write_baseline, lines, notes)
-    output = _render(found, fmt, lines if show_source else None)
+    output = _render(run.found, fmt, lines if show_source else None)
     if statistics and fmt == "text":
-        output += format_statistics(found)
+        output += format_statistics(run.found)
     _emit(output, output_file)
-    _summary(workspace, plan, notes)
-    sys.exit(EXIT_FINDINGS if found and not exit_zero else EXIT_CLEAN)
+    _summary(run.workspace, run.plan, run.notes)
+    sys.exit(EXIT_FINDINGS if run.found and not exit_zero else EXIT_CLEAN)
 
 
 def _render(found: list[Diagnostic], fmt: str, lines: Callable[[str], list[str]] | None) -> str:
@@ -351,16 +267,11 @@ def _emit(output: str, output_file: Path | None) -> None:
 
 
 def _check_stdin(
-    config_path: str | None,
-    stdin_filename: str | None,
-    selector_for: Callable[[Config], Selector],
-    flake8: Flake8Selection | None,
-    fmt: str,
-    exit_zero: bool,
+    checker: Checker, stdin_filename: str | None, fmt: str, exit_zero: bool
 ) -> NoReturn:
     """An editor's unsaved buffer: one file's findings, as flake8 gives them."""
     shown = stdin_filename or "stdin"
-    finder = ConfigFinder(config_path)
+    finder = ConfigFinder(checker.config_path)
     try:
         config = finder.config_for(shown)
         if config is not None:
@@ -373,9 +284,9 @@ def _check_stdin(
     lines = text.splitlines()
     found = [
         d
-        for d in Linter(config, selector_for(config)).lint_source(shown, text)
+        for d in Linter(config, checker.selector_for(config)).lint_source(shown, text)
         if not is_silenced(d.code, lines[d.line - 1] if d.line <= len(lines) else "")
-        and _still_selected(d, finder, flake8)
+        and checker.still_selected(d, finder)
         and not config.excluded(shown)
     ]
     if config.baseline is not None:
@@ -387,106 +298,6 @@ def _check_stdin(
     sys.exit(EXIT_FINDINGS if found and not exit_zero else EXIT_CLEAN)
 
 
-def _still_selected(d: Diagnostic, finder: ConfigFinder, flake8: Flake8Selection | None) -> bool:
-    """The per-file selections: the config's `per-file-ignores`, flake8's for the file."""
-    try:
-        config = finder.config_for(d.path)
-    except ConfigError:
-        config = None
-    if config is not None and config.ignored_in(d.path, d.code):
-        return False
-    return flake8 is None or flake8.selects(d.path, d.code)
-
-
-def _staged_files() -> set[str]:
-    """The files staged in git, as paths shown in output; exit 2 outside a repository."""
-    try:
-        top = subprocess.run(
-            ["git", "rev-parse", "--show-toplevel"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        names = subprocess.run(
-            ["git", "diff", "--cached", "--name-only", "--diff-filter=ACMR", "-z"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-    except (OSError, subprocess.CalledProcessError) as exc:
-        detail = getattr(exc, "stderr", "") or str(exc)
-        _fail(f"--staged: git cannot list the staged files: {detail.strip()}")
-    return {display_path(os.path.join(top, name)) for name in names.split("\0") if name}
-
-
-def _involving_staged(
-    found: list[Diagnostic], involved: dict[Diagnostic, frozenset[str]], notes: list[str]
-) -> list[Diagnostic]:
-    """The findings in staged files, and the workspace ones through them."""
-    staged = _staged_files()
-    if not staged:
-        notes.append("nothing is staged: every finding of the workspace is reported")
-        return found
-    kept = [d for d in found if d.path in staged or involved.get(d, frozenset()) & staged]
-    notes.append(
-        f"{_files(len(staged), 'staged file')}: {len(kept)} of {len(found)} findings involve them"
-    )
-    return kept
-
-
-def _apply_baseline(
-    found: list[Diagnostic],
-    finder: ConfigFinder,
-    plan: Plan,
-    explicit: Path | None,
-    write: Path | None,
-    lines: Callable[[str], list[str]],
-    notes: list[str],
-) -> list[Diagnostic]:
-    """Hide what the baseline in use knows (and write one, never growing it silently)."""
-    try:
-        in_use = _baseline_in_use(explicit, plan)
-        known: list[Diagnostic] = []
-        new = found
-        if in_use is not None:
-            new, matched = in_use.split(found, lines)
-            known = [d for d in found if d not in set(new)]
-            hidden = len(found) - len(new)
-            stale = in_use.stale(matched)
-            shown = _shown(in_use.path)
-            if in_use.exists:
-                notes.append(
-                    f"baseline {shown}: {hidden} known findings hidden"
-                    + (f", {stale} of its entries stale (fixed or changed)" if stale else "")
-                )
-            else:
-                notes.append(f"baseline {shown} does not exist yet: no findings hidden")
-        if write is None:
-            return new
-        target = Baseline(write)
-        ratchet = in_use is not None and in_use.exists
-        target.write(target.entries_of(known if ratchet else found, lines))
-        if ratchet:
-            notes.append(
-                f"wrote {_files(len(known), 'finding')} to {_shown(target.path)}; "
-                f"{len(new)} new ones not added (fix them, or write it without a baseline)"
-            )
-            return new
-        notes.append(f"wrote {_files(len(found), 'finding')} to {_shown(target.path)}")
-        return []
-    except BaselineError as exc:
-        _fail(str(exc))
-
-
-def _baseline_in_use(explicit: Path | None, plan: Plan) -> Baseline | None:
-    if explicit is not None:
-        return Baseline.read(explicit, missing_ok=False)
-    root = plan.root
-    if root is not None and root.baseline is not None:
-        return Baseline.read(root.baseline)
-    return None
-
-
 @main.command()
 @paths_argument
 @config_option
@@ -496,8 +307,7 @@ def facts(
     paths: tuple[Path, ...], config_path: str | None, output: Path | None, jobs: int | None
 ) -> None:
     """Write the facts of PATHS as JSON, for `audit`, `graph` and `check` elsewhere."""
-    _, plan = _plan(config_path, paths)
-    workspace = _collect(plan, _no_codes, jobs)
+    workspace = _collect(config_path, paths, jobs).workspace
     text = json.dumps(facts_document(workspace), indent=1) + "\n"
     if output is None:
         click.echo(text, nl=False)
@@ -512,10 +322,11 @@ def facts(
 @jobs_option
 def audit(paths: tuple[Path, ...], config_path: str | None, fmt: str, jobs: int | None) -> None:
     """For each service, every dependency and the three audit questions, with evidence."""
-    _, plan = _plan(config_path, paths)
-    assert plan.root is not None
-    graph = _collect(plan, _no_codes, jobs).graph(plan.root)
-    click.echo(AUDIT_FORMATS[fmt](run_audit(graph, plan.root), graph.skipped), nl=False)
+    run = _collect(config_path, paths, jobs)
+    root = run.plan.root
+    assert root is not None
+    graph = run.workspace.graph(root)
+    click.echo(AUDIT_FORMATS[fmt](run_audit(graph, root), graph.skipped), nl=False)
 
 
 @main.command()
@@ -525,9 +336,9 @@ def audit(paths: tuple[Path, ...], config_path: str | None, fmt: str, jobs: int 
 @jobs_option
 def graph(paths: tuple[Path, ...], config_path: str | None, fmt: str, jobs: int | None) -> None:
     """The service dependency graph: calls, shared tables, libraries, topics."""
-    _, plan = _plan(config_path, paths)
-    assert plan.root is not None
-    click.echo(GRAPH_FORMATS[fmt](_collect(plan, _no_codes, jobs).graph(plan.root)), nl=False)
+    run = _collect(config_path, paths, jobs)
+    assert run.plan.root is not None
+    click.echo(GRAPH_FORMATS[fmt](run.workspace.graph(run.plan.root)), nl=False)
 
 
 @main.command()
@@ -557,7 +368,7 @@ def init(root: Path, write: bool, check_only: bool) -> None:
             _fail(f"no config found in '{root}' or above; `couplint init --write` writes one")
         missing = lacking(found, config)
         for line in missing:
-            click.echo(f"{_shown(config.path)}: {line}")
+            click.echo(f"{shown(config.path)}: {line}")
         sys.exit(EXIT_FINDINGS if missing else EXIT_CLEAN)
     text = render(found)
     if not write:
@@ -567,7 +378,18 @@ def init(root: Path, write: bool, check_only: bool) -> None:
         target = write_config(root, text)
     except ValueError as exc:
         _fail(str(exc))
-    click.echo(f"couplint: wrote [tool.couplint] to {_shown(target)}", err=True)
+    click.echo(f"couplint: wrote [tool.couplint] to {shown(target)}", err=True)
+
+
+@main.command()
+@config_option
+def server(config_path: str | None) -> None:
+    """A Language Server over stdio: every diagnostic of open files, workspace ones too."""
+    try:
+        from couplint_ast.server import serve
+    except ImportError as exc:
+        _fail(f"couplint server needs pygls: pip install 'couplint[server]' ({exc})")
+    serve(config_path)
 
 
 @main.command()

@@ -8,12 +8,15 @@ CLI exactly as in flake8: flake8's own code decides them.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from couplint_ast.model import OPT_IN
+
+LOG = logging.getLogger(__name__)
 
 
 class Flake8ConfigError(Exception):
@@ -49,6 +52,7 @@ def flake8_selection(known: tuple[str, ...]) -> Flake8Selection | None:
     try:
         from flake8.api import legacy
         from flake8.style_guide import Decision
+        from flake8.utils import matches_filename
 
         style = legacy.get_style_guide()
     except (ValueError, OSError, SystemExit) as exc:
@@ -67,11 +71,16 @@ def flake8_selection(known: tuple[str, ...]) -> Flake8Selection | None:
     def selects(path: str, code: str) -> bool:
         return guide.style_guide_for(path).should_report_error(code) is Decision.Selected
 
+    patterns = [*options.exclude, *options.extend_exclude]  # normalised by flake8
+
     def excludes(path: Path) -> bool:
+        # flake8 tests each folder it walks into, then each file, by name and by path.
         here = Path(os.path.abspath(path))
         cwd = Path(os.path.abspath("."))
         return any(
-            style.excluded(str(p)) for p in (here, *here.parents) if p == cwd or cwd in p.parents
+            matches_filename(str(p), patterns, "%(path)s", LOG)
+            for p in (here, *here.parents)
+            if p == cwd or cwd in p.parents
         )
 
     shown = os.path.relpath(found) if not os.path.relpath(found).startswith("..") else found
