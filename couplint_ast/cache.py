@@ -9,12 +9,14 @@ entry; an entry that cannot be read is a miss, never an error.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
 import shutil
 import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 
 from couplint_ast import __version__
 from couplint_ast.config import Config
@@ -31,13 +33,27 @@ class Cached:
     problem: str | None = None
 
 
+@functools.lru_cache(maxsize=1)
+def _code_fingerprint() -> str:
+    """couplint's own code, by file size and time: a development build of the same version
+    that reads code differently must not reuse what an older one found."""
+    package = Path(__file__).parent
+    stamps = []
+    for path in sorted(package.rglob("*.py")):
+        info = path.stat()
+        stamps.append(f"{path.relative_to(package)}:{info.st_size}:{info.st_mtime_ns}")
+    return hashlib.sha256("\n".join(stamps).encode("utf-8")).hexdigest()
+
+
 class FactsCache:
     """One config's cache folder; picklable, so process pool workers share it."""
 
     def __init__(self, config: Config) -> None:
         self.root = config.root / CACHE_DIR
         self.folder = self.root / __version__
-        self._config = hashlib.sha256(repr(config).encode("utf-8")).hexdigest()
+        self._config = hashlib.sha256(
+            (repr(config) + _code_fingerprint()).encode("utf-8")
+        ).hexdigest()
         self._ready = False
 
     def key(self, path: str, service: str, text: str, extra: str = "") -> str:

@@ -44,6 +44,7 @@ from couplint_ast.report import (
     format_text,
     rule_doc,
     rule_summary,
+    rules_markdown,
 )
 from couplint_ast.rules import ALL_RULES
 from couplint_ast.views import (
@@ -403,7 +404,11 @@ def explain(code: str) -> None:
 
 
 @main.command("rules")
-def list_rules() -> None:
+@click.option("--markdown", is_flag=True, help="Every rule's documentation (docs/rules.md).")
+def list_rules(markdown: bool) -> None:
     """List every rule code."""
+    if markdown:
+        click.echo(rules_markdown(EVERY_RULE), nl=False)
+        return
     for rule in EVERY_RULE:
         click.echo(rule_summary(rule))

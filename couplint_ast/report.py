@@ -58,6 +58,37 @@ def rule_doc(rule: RuleInfo) -> str:
     return f"# {rule.code} {rule.__name__}\n\nMessage: {rule.message}\n\n{body}\n"
 
 
+# Where each rule's documentation lives (docs/rules.md, written by `couplint rules --markdown`).
+RULES_DOC_URL = "https://github.com/couplint/couplint/blob/main/docs/rules.md"
+
+
+def help_uri(rule: RuleInfo) -> str:
+    """The rule's section of docs/rules.md, by GitHub's heading anchor."""
+    return f"{RULES_DOC_URL}#{rule.code.lower()}-{rule.__name__.lower()}"
+
+
+def rules_markdown(rules: Sequence[RuleInfo]) -> str:
+    """docs/rules.md: every rule's `couplint explain` text, one section per rule."""
+    parts = [
+        "# couplint rules\n\n"
+        "Written by `couplint rules --markdown`; `couplint explain CODE` prints one.\n"
+    ]
+    for rule in rules:
+        doc = rule_doc(rule)
+        demoted = "\n".join(
+            ("#" + line if line.startswith("#") and not _in_fence(doc, i) else line)
+            for i, line in enumerate(doc.splitlines())
+        )
+        parts.append(demoted + "\n")
+    return "\n".join(parts)
+
+
+def _in_fence(doc: str, number: int) -> bool:
+    """True when line `number` of `doc` is inside a ``` code block."""
+    fences = sum(1 for line in doc.splitlines()[:number] if line.startswith("```"))
+    return fences % 2 == 1
+
+
 def rule_sentence(rule: RuleInfo) -> str:
     """The first sentence of the rule's "What it does"."""
     doc = inspect.cleandoc(rule.__doc__ or "")
@@ -103,6 +134,7 @@ def format_sarif(diagnostics: Iterable[Diagnostic], rules: Sequence[RuleInfo]) -
                 "name": rule.__name__,
                 "shortDescription": {"text": rule_sentence(rule)},
                 "fullDescription": {"text": rule_sentence(rule)},
+                "helpUri": help_uri(rule),
                 "help": {"text": rule_doc(rule), "markdown": rule_doc(rule)},
                 "defaultConfiguration": {"level": "warning"},
             }
