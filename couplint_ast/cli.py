@@ -386,10 +386,12 @@ def init(root: Path, write: bool, check_only: bool) -> None:
 @config_option
 def server(config_path: str | None) -> None:
     """A Language Server over stdio: every diagnostic of open files, workspace ones too."""
-    try:
-        from couplint_ast.server import serve
-    except ImportError as exc:
-        _fail(f"couplint server needs pygls: pip install 'couplint[server]' ({exc})")
+    import importlib.util
+
+    if importlib.util.find_spec("pygls") is None:
+        _fail("couplint server needs pygls: pip install 'couplint[server]'")
+    from couplint_ast.server import serve
+
     serve(config_path)
 
 

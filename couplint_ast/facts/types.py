@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import types
 import typing
 from dataclasses import dataclass
@@ -323,13 +324,18 @@ class FileFacts:
             raise ValueError(f"not couplint facts: {exc}") from None
 
 
+@functools.cache
+def _fields(kind: type) -> tuple[tuple[str, Any], ...]:
+    """Each field of dataclass `kind` with its resolved type hint (resolved once per class:
+    a warm cache decodes thousands of facts)."""
+    hints = typing.get_type_hints(kind)
+    return tuple((f.name, hints[f.name]) for f in dataclasses.fields(kind))
+
+
 def _decode(kind: type[T], data: Any) -> T:
     """Build dataclass `kind` from nested dicts and lists, following its type hints."""
-    hints = typing.get_type_hints(kind)
-    values = {}
-    for f in dataclasses.fields(kind):  # type: ignore[arg-type]
-        if f.name in data:
-            values[f.name] = _decode_value(hints[f.name], data[f.name])
+    fields: tuple[tuple[str, Any], ...] = _fields(typing.cast(type, kind))
+    values = {name: _decode_value(hint, data[name]) for name, hint in fields if name in data}
     return kind(**values)
 
 
@@ -338,8 +344,12 @@ def _decode_value(hint: Any, value: Any) -> Any:
     if dataclasses.is_dataclass(hint):
         return _decode(hint, value)  # type: ignore[arg-type]
     if origin is tuple:
-        (item, *_rest) = typing.get_args(hint)
-        return tuple(_decode_value(item, v) for v in value)
+        items = typing.get_args(hint)
+        if len(items) == 2 and items[1] is Ellipsis:  # tuple[X, ...]
+            return tuple(_decode_value(items[0], v) for v in value)
+        if len(items) != len(value):
+            raise TypeError(f"expected {len(items)} items, got {len(value)}")
+        return tuple(_decode_value(item, v) for item, v in zip(items, value))
     # `types.UnionType` (`X | None`) exists from Python 3.10; on 3.9 only `typing.Union`.
     union_type = getattr(types, "UnionType", typing.Union)
     if origin is not None and (origin is typing.Union or origin is union_type):
