@@ -8,6 +8,7 @@ CLI exactly as in flake8: flake8's own code decides them.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 from collections.abc import Callable
@@ -72,16 +73,24 @@ def flake8_selection(known: tuple[str, ...]) -> Flake8Selection | None:
         return guide.style_guide_for(path).should_report_error(code) is Decision.Selected
 
     patterns = [*options.exclude, *options.extend_exclude]  # normalised by flake8
+    cwd = os.path.abspath(".")
+
+    def matches(path: str) -> bool:
+        return bool(patterns) and matches_filename(path, patterns, "%(path)s", LOG)
+
+    @functools.cache
+    def folder_excluded(folder: str) -> bool:
+        # flake8 tests each folder it walks into (below the working directory) by name and
+        # by path, then each file.
+        parent = os.path.dirname(folder)
+        inside = folder == cwd or folder.startswith(cwd.rstrip(os.sep) + os.sep)
+        if not inside:
+            return False
+        return matches(folder) or (parent != folder and folder_excluded(parent))
 
     def excludes(path: Path) -> bool:
-        # flake8 tests each folder it walks into, then each file, by name and by path.
-        here = Path(os.path.abspath(path))
-        cwd = Path(os.path.abspath("."))
-        return any(
-            matches_filename(str(p), patterns, "%(path)s", LOG)
-            for p in (here, *here.parents)
-            if p == cwd or cwd in p.parents
-        )
+        here = os.path.abspath(path)
+        return matches(here) or folder_excluded(os.path.dirname(here))
 
     shown = os.path.relpath(found) if not os.path.relpath(found).startswith("..") else found
     named = frozenset(code for code in chosen if code in OPT_IN)
