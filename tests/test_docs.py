@@ -40,7 +40,8 @@ def test_each_help_uri_names_a_section_of_the_rules_doc() -> None:
 
 def test_the_sdist_ships_no_tests(tmp_path: Path) -> None:
     setuptools = pytest.importorskip("setuptools")
-    del setuptools
+    if int(setuptools.__version__.split(".")[0]) < 68:  # pyproject.toml's build requirement
+        pytest.skip(f"setuptools {setuptools.__version__} cannot build this project")
     tracked = subprocess.run(
         ["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, text=True, check=False
     )
