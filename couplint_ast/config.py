@@ -299,6 +299,7 @@ class ConfigFinder:
     def __init__(self, explicit: Path | str | None = None) -> None:
         self.explicit = Path(os.path.abspath(explicit)) if explicit is not None else None
         self._nearest: dict[Path, Path | None] = {}
+        self._typos: dict[Path, tuple[Path, str] | None] = {}
         self._loaded: dict[Path, Config | ConfigError] = {}
 
     def path_for(self, file: Path | str) -> Path | None:
@@ -318,13 +319,22 @@ class ConfigFinder:
         self._nearest[folder] = found
         return found
 
+    def _typo_from(self, folder: Path) -> tuple[Path, str] | None:
+        if folder in self._typos:
+            return self._typos[folder]
+        found = _misspelt_in(folder)
+        if found is None and folder.parent != folder:
+            found = self._typo_from(folder.parent)
+        self._typos[folder] = found
+        return found
+
     def config_for(self, file: Path | str) -> Config | None:
         """The config of `file`; None when there is none; `ConfigError` when it is broken
         (or when a pyproject.toml above holds a misspelt `[tool.couplint]`)."""
         path = self.path_for(file)
         if path is None:
             start = Path(os.path.abspath(file))
-            typo = _misspelt_table(start if start.is_dir() else start.parent)
+            typo = self._typo_from(start if start.is_dir() else start.parent)
             if typo is not None:
                 where, name = typo
                 raise ConfigError(where, f"tool.{name}", "not [tool.couplint]: a typo?")
@@ -347,22 +357,26 @@ _TOOL_TABLE = re.compile(rb"^\[\[?tool\.([\w.-]+?)[\].]", re.MULTILINE)
 def _misspelt_table(start: Path | None) -> tuple[Path, str] | None:
     """The nearest pyproject.toml upward with a `[tool.X]` table whose name is close to
     `couplint` (`[tool.coupling]`, `[tool.couplit]`), if any."""
-    import difflib
-
     here = Path(os.path.abspath(start or Path.cwd()))
     for folder in (here, *here.parents):
-        candidate = folder / "pyproject.toml"
-        try:
-            data = candidate.read_bytes() if candidate.is_file() else b""
-        except OSError:
-            continue
-        for match in _TOOL_TABLE.finditer(data):
-            name = match.group(1).decode("utf-8", "replace")
-            if (
-                name != "couplint"
-                and difflib.SequenceMatcher(None, name, "couplint").ratio() >= 0.8
-            ):
-                return candidate, name
+        found = _misspelt_in(folder)
+        if found is not None:
+            return found
+    return None
+
+
+def _misspelt_in(folder: Path) -> tuple[Path, str] | None:
+    import difflib
+
+    candidate = folder / "pyproject.toml"
+    try:
+        data = candidate.read_bytes() if candidate.is_file() else b""
+    except OSError:
+        return None
+    for match in _TOOL_TABLE.finditer(data):
+        name = match.group(1).decode("utf-8", "replace")
+        if name != "couplint" and difflib.SequenceMatcher(None, name, "couplint").ratio() >= 0.8:
+            return candidate, name
     return None
 
 
