@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from couplint_ast import __version__
+from couplint_ast.files import write_atomically
 from couplint_ast.model import Diagnostic
 
 BASELINE_KEY = "couplint-baseline"
@@ -41,11 +41,30 @@ class Entry:
 
 
 def _normalised(line: str) -> str:
-    return " ".join(line.split())
+    # No whitespace at all: a formatter's `a,b` -> `a, b` or re-indenting keeps it known.
+    return "".join(line.split())
 
 
 def _line(lines: Sequence[str], number: int) -> str:
     return lines[number - 1] if 0 < number <= len(lines) else ""
+
+
+_FIELDS = {"path": str, "code": str, "message": str, "source": str, "occurrence": int}
+
+
+def _entry(path: Path, index: int, raw: object) -> Entry:
+    """One entry of a baseline file; `BaselineError` naming the entry and field."""
+    where = f"{_shown(path)}: corrupt couplint baseline: findings[{index}]"
+    if not isinstance(raw, dict):
+        raise BaselineError(f"{where}: expected an object, got {type(raw).__name__}")
+    for name, kind in _FIELDS.items():
+        value = raw.get(name)
+        if not isinstance(value, kind) or isinstance(value, bool):
+            raise BaselineError(f"{where}.{name}: expected {kind.__name__}, got {value!r}")
+    occurrence = raw["occurrence"]
+    if occurrence < 0:
+        raise BaselineError(f"{where}.occurrence: expected 0 or more, got {occurrence}")
+    return Entry(raw["path"], raw["code"], raw["message"], raw["source"], occurrence)
 
 
 class Baseline:
@@ -67,25 +86,21 @@ class Baseline:
             raise BaselineError(f"{_shown(path)}: no such baseline file") from None
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise BaselineError(f"{_shown(path)}: not a couplint baseline ({exc})") from None
-        if not isinstance(document, dict) or document.get(BASELINE_KEY) != BASELINE_SCHEMA:
+        if isinstance(document, dict) and BASELINE_KEY in document:
+            if document[BASELINE_KEY] != BASELINE_SCHEMA:
+                raise BaselineError(
+                    f"{_shown(path)}: baseline format {document[BASELINE_KEY]!r} (this "
+                    f"couplint reads {BASELINE_SCHEMA}): write it again with --write-baseline"
+                )
+        else:
             raise BaselineError(
                 f"{_shown(path)}: not a couplint baseline (no '{BASELINE_KEY}': "
                 f"{BASELINE_SCHEMA} key); `couplint check --write-baseline` writes one"
             )
-        try:
-            entries = [
-                Entry(
-                    str(e["path"]),
-                    str(e["code"]),
-                    str(e["message"]),
-                    str(e["source"]),
-                    int(e["occurrence"]),
-                )
-                for e in document["findings"]
-            ]
-        except (KeyError, TypeError, ValueError) as exc:
-            raise BaselineError(f"{_shown(path)}: corrupt couplint baseline ({exc!r})") from None
-        return cls(path, entries)
+        findings = document.get("findings")
+        if not isinstance(findings, list):
+            raise BaselineError(f"{_shown(path)}: corrupt couplint baseline: no 'findings' list")
+        return cls(path, [_entry(path, i, e) for i, e in enumerate(findings)])
 
     def entries_of(self, diagnostics: Iterable[Diagnostic], lines: Lines) -> list[Entry]:
         """The fingerprint of each diagnostic, in the order given (sorted by line within a
@@ -105,11 +120,25 @@ class Baseline:
         """(the diagnostics the baseline does not know, the entries that matched one)."""
         ordered = sorted(diagnostics)
         left = Counter(self.entries)
-        new, matched = [], []
+        unmatched: list[tuple[Diagnostic, Entry]] = []
+        matched = []
         for d, entry in zip(ordered, self.entries_of(ordered, lines)):
             if left[entry] > 0:
                 left[entry] -= 1
                 matched.append(entry)
+            else:
+                unmatched.append((d, entry))
+        # A file moved (`git mv`): an entry of a file that no longer exists matches the same
+        # finding, on the same source line, in another file.
+        gone: dict[tuple[str, str, str, int], list[Entry]] = {}
+        for e, n in left.items():
+            if n > 0 and not (self.path.parent / e.path).exists():
+                gone.setdefault((e.code, e.message, e.source, e.occurrence), []).extend([e] * n)
+        new = []
+        for d, entry in unmatched:
+            same = gone.get((entry.code, entry.message, entry.source, entry.occurrence))
+            if same:
+                matched.append(same.pop())
             else:
                 new.append(d)
         return new, matched
@@ -141,10 +170,7 @@ class Baseline:
         folder = self.path.parent
         try:
             folder.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(prefix=".couplint-", dir=folder)
-            with os.fdopen(handle, "w", encoding="utf-8") as out:
-                out.write(text)
-            os.replace(temporary, self.path)
+            write_atomically(self.path, text)
         except OSError as exc:
             raise BaselineError(
                 f"{_shown(self.path)}: cannot write: {exc.strerror or exc}"

@@ -12,15 +12,14 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import os
 import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from couplint_ast import __version__
 from couplint_ast.config import Config
 from couplint_ast.facts import FileFacts
+from couplint_ast.files import write_atomically
 
 CACHE_DIR = ".couplint_cache"
 
@@ -84,10 +83,7 @@ class FactsCache:
             self._prepare()
             folder = self.folder / key[:2]
             folder.mkdir(exist_ok=True)
-            handle, temporary = tempfile.mkstemp(prefix=".tmp-", dir=folder)
-            with os.fdopen(handle, "w", encoding="utf-8") as out:
-                out.write(text)
-            os.replace(temporary, folder / key)
+            write_atomically(folder / key, text)
         except OSError:
             return
 

@@ -133,7 +133,7 @@ class Checker:
             involved = workspace_findings(workspace.graph(root), root, enabled)
             found += involved
         found = sorted(d for d in found if self.still_selected(d, finder))
-        return Run(found, involved, workspace, plan, finder)
+        return Run(found, involved, workspace, plan, finder, _lonely(plan))
 
     def still_selected(self, d: Diagnostic, finder: ConfigFinder) -> bool:
         """The per-file selections: the config's `per-file-ignores`, flake8's for the file."""
@@ -144,6 +144,21 @@ class Checker:
         if config is not None and config.ignored_in(d.path, d.code):
             return False
         return self.flake8 is None or self.flake8.selects(d.path, d.code)
+
+
+def _lonely(plan: Plan) -> list[str]:
+    """A note for each config that names its own service and no other: nothing under it
+    can be coupling (a per-service config without `catalog`)."""
+    notes = []
+    for config in plan.configs():
+        if config.path is None or config.service is None:
+            continue
+        if not any(s.name != config.service for s in config.services):
+            notes.append(
+                f"{shown(config.path)} sets service '{config.service}' but names no other "
+                "service (no [services.*], no catalog): nothing under it can be coupling"
+            )
+    return notes
 
 
 def source_lines() -> Lines:
@@ -161,33 +176,43 @@ def source_lines() -> Lines:
     return lines
 
 
-def staged_files() -> set[str]:
-    """The files staged in git, as paths are shown in output."""
+def _git(*args: str) -> str:
     try:
-        top = subprocess.run(
-            ["git", "rev-parse", "--show-toplevel"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        names = subprocess.run(
-            ["git", "diff", "--cached", "--name-only", "--diff-filter=ACMR", "-z"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
+        return subprocess.run(["git", *args], capture_output=True, text=True, check=True).stdout
     except (OSError, subprocess.CalledProcessError) as exc:
         detail = getattr(exc, "stderr", "") or str(exc)
         raise CheckError(f"--staged: git cannot list the staged files: {detail.strip()}") from None
-    return {display_path(os.path.join(top, name)) for name in names.split("\0") if name}
+
+
+def staged_files() -> tuple[set[str], set[str]]:
+    """(the files staged in git, those of them whose working copy differs from what is
+    staged), as paths are shown in output. Deletions count: a commit that only deletes is
+    not "nothing staged"."""
+    top = _git("rev-parse", "--show-toplevel").strip()
+
+    def shown_paths(names: str) -> set[str]:
+        return {display_path(os.path.join(top, n)) for n in names.split("\0") if n}
+
+    staged = shown_paths(_git("diff", "--cached", "--name-only", "-z"))
+    unstaged = shown_paths(_git("diff", "--name-only", "-z")) if staged else set()
+    return staged, staged & unstaged
 
 
 def involving_staged(run: Run) -> None:
     """Keep the findings in staged files, and the workspace ones through them."""
-    staged = staged_files()
+    staged, differ = staged_files()
     if not staged:
         run.notes.append("nothing is staged: every finding of the workspace is reported")
         return
+    if differ:
+        # couplint reads files from disk; pre-commit stashes unstaged changes before a hook
+        # runs, so there the working tree is what is staged.
+        run.notes.append(
+            f"{plural(len(differ), 'staged file')} also changed since staged "
+            f"({', '.join(sorted(differ)[:3])}{', ...' if len(differ) > 3 else ''}): judged "
+            "as they are on disk (pre-commit stashes unstaged changes first; stash them in "
+            "other hooks)"
+        )
     kept = [d for d in run.found if d.path in staged or run.involved.get(d, frozenset()) & staged]
     run.notes.append(
         f"{plural(len(staged), 'staged file')}: {len(kept)} of {len(run.found)} findings "

@@ -85,6 +85,8 @@ def _summary(workspace: Workspace, plan: Plan, extra: Sequence[str] = ()) -> Non
     governing = {str(path): config for path, config in plan.files}
     for result in workspace.results:
         config = governing.get(result.path, plan.root)
+        if result.problem is not None:
+            continue  # said below, with its reason
         if result.service is not None:
             per_service[result.service] = per_service.get(result.service, 0) + 1
         elif config is not None and config.is_test_file(result.path):
@@ -233,10 +235,10 @@ def check(
         if paths == (Path("-"),):
             _check_stdin(checker, stdin_filename, fmt, exit_zero)
         run = checker.run(paths, jobs or os.cpu_count() or 1, not no_cache, _progress())
-        if staged:
-            involving_staged(run)
         lines = source_lines()
         apply_baseline(run, baseline_path, write_baseline, lines)
+        if staged:  # after the baseline, whose entries cover the whole workspace
+            involving_staged(run)
     except CheckError as exc:
         _fail(str(exc))
     output = _render(run.found, fmt, lines if show_source else None)

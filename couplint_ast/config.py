@@ -432,12 +432,18 @@ def _build(path: Path, table: Mapping[str, Any]) -> Config:
     for key, value in table.items():
         expected = _TOP_KEYS.get(key)
         if expected is None:
-            raise ConfigError(path, prefix + key, "unknown key")
+            raise ConfigError(path, prefix + key, _unknown(key, _TOP_KEYS))
+        if key == "service" and isinstance(value, dict):
+            raise ConfigError(
+                path, prefix + key, "expected a string; services are [services.NAME] tables"
+            )
         _check_type(path, prefix + key, value, expected)
     base = path.parent
     services: dict[str, ServiceConfig] = {}
     for entry in table.get("catalog", []):
         catalog_path = base / entry
+        if not catalog_path.is_file():
+            raise ConfigError(path, prefix + "catalog", f"'{entry}' is not a file")
         catalog = _catalog_table(catalog_path)
         for name, svc in _services(catalog_path, "", catalog, True).items():
             if name in services:
@@ -474,6 +480,14 @@ def _build(path: Path, table: Mapping[str, Any]) -> Config:
     )
 
 
+def _unknown(key: str, known: Iterable[str]) -> str:
+    """`unknown key`, with the nearest known key when one is close (a typo)."""
+    import difflib
+
+    close = difflib.get_close_matches(key, list(known), n=1, cutoff=0.6)
+    return f"unknown key (did you mean '{close[0]}'?)" if close else "unknown key"
+
+
 def _codes(values: Iterable[str]) -> tuple[str, ...]:
     return tuple(v.strip().upper() for v in values if v.strip())
 
@@ -504,7 +518,7 @@ def _services(
         _check_type(path, key, body, dict)
         for item, value in body.items():
             if item not in _SERVICE_KEYS:
-                raise ConfigError(path, f"{key}.{item}", "unknown key")
+                raise ConfigError(path, f"{key}.{item}", _unknown(item, _SERVICE_KEYS))
             _check_type(path, f"{key}.{item}", value, list)
         roots = []
         for entry in body.get("paths", []):

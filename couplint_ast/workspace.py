@@ -38,6 +38,8 @@ class Workspace:
     results: list[FileResult] = field(default_factory=list)
     files: list[tuple[str, FileFacts]] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    # The config of each source file (display path), when not the one the graph is given.
+    configs: dict[str, Config] = field(default_factory=dict)
 
     def diagnostics(self) -> list[Diagnostic]:
         """The per-file diagnostics of the sources."""
@@ -45,7 +47,7 @@ class Workspace:
 
     def graph(self, config: Config) -> ServiceGraph:
         """The service graph of everything collected."""
-        graph = build_graph(self.files, config)
+        graph = build_graph(self.files, config, self.configs)
         graph.skipped = list(self.skipped)
         return graph
 
@@ -143,6 +145,7 @@ def collect_plan(
         work = [(path, linters[config.path]) for path, config in plan.files]
         workspace.results = run_files(work, jobs, progress)
         linter_of = {r.path: linter for r, (_, linter) in zip(workspace.results, work)}
+        workspace.configs = {path: linter.config for path, linter in linter_of.items()}
         for result in workspace.results:
             if result.problem is not None:
                 workspace.skipped.append(f"{result.path}: {result.problem}")

@@ -196,7 +196,7 @@ def test_catalog_errors_name_the_catalog(repo: Path) -> None:
     message = error_of(repo, "[tool.couplint]\ncatalog = ['cat.toml']\n")
     assert message == "cat.toml: owner: unknown key (a catalog holds [services.*])"
     message = error_of(repo, "[tool.couplint]\ncatalog = ['missing.toml']\n")
-    assert message == "missing.toml: (file): no such file"
+    assert message == "pyproject.toml: tool.couplint.catalog: 'missing.toml' is not a file"
 
 
 def test_explicit_pyproject_without_table(repo: Path) -> None:

@@ -86,7 +86,10 @@ def test_explicit_config_option(tmp_path: Path) -> None:
 
 def test_a_broken_config_never_takes_flake8_down(tmp_path: Path) -> None:
     make_repo(tmp_path, FILES, config="[tool.couplint]\nshared-domain = ['x']\n")
-    error = "CPL001 couplint config error: pyproject.toml: tool.couplint.shared-domain: unknown key"
+    error = (
+        "CPL001 couplint config error: pyproject.toml: tool.couplint.shared-domain: unknown key"
+        " (did you mean 'shared-domain-packages'?)"
+    )
     result = flake8(tmp_path, "-j1", "--select=CPL,E999,F401", ".")
     assert without_e999(result.stdout.splitlines()) == [
         f"./billing/billing/invoices.py:1:1: {error}",

@@ -319,3 +319,102 @@ def test_no_cache_writes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     result = cli_runner().invoke(main, ["check", "--no-cache"])
     assert result.exit_code == 1
     assert not (tmp_path / ".couplint_cache").exists()
+
+
+# -- found by the real-world trial ----------------------------------------------------------
+
+
+def test_each_repository_graph_uses_its_own_config(tmp_path: Path) -> None:
+    # The same address means another service in each repository: each call is charged by
+    # the config of its own file, whichever path is named first.
+    call = 'import requests\nrequests.get("http://{}/v", timeout=1)\n'
+    write(
+        tmp_path,
+        {
+            "r1/couplint.toml": (
+                '[services.x]\npaths = ["x"]\nhosts = ["localhost:5003"]\n'
+                '[services.y]\npaths = ["y"]\nhosts = ["y-api"]\n'
+            ),
+            "r1/x/app.py": call.format("y-api"),
+            "r1/y/__init__.py": "",
+            "r2/couplint.toml": (
+                '[services.p]\npaths = ["p"]\n[services.q]\npaths = ["q"]\n'
+                'hosts = ["127.0.0.1:5003"]\n'
+            ),
+            "r2/p/app.py": call.format("127.0.0.1:5003"),
+            "r2/q/__init__.py": "",
+        },
+    )
+    for order in (("r1", "r2"), ("r2", "r1")):
+        graph = json.loads(couplint(tmp_path, "graph", *order, "--format", "json")[1])
+        calls = sorted((e["source"], e["target"]) for e in graph["edges"] if e["kind"] == "call")
+        assert calls == [("service:p", "service:q"), ("service:x", "service:y")], order
+
+
+def test_baseline_survives_a_formatter_and_a_rename(tmp_path: Path) -> None:
+    files = {"orders/orders/api.py": "import billing.api,billing.models\n", **BASE_FILES}
+    files["orders/orders/api.py"] = "from billing import api,models\n"
+    make_repo(tmp_path, files, AGREE_CONFIG)
+    couplint(tmp_path, "check", "--write-baseline", "b.json")
+    api = tmp_path / "orders/orders/api.py"
+    api.write_text("from billing import api, models\n")  # what black does
+    assert couplint(tmp_path, "check", "--baseline", "b.json")[:2] == (0, "")
+    api.rename(tmp_path / "orders/orders/views.py")  # git mv
+    code, out, err = couplint(tmp_path, "check", "--baseline", "b.json")
+    assert (code, out) == (0, "")
+    assert "1 known findings hidden" in err and "stale" not in err
+
+
+def test_a_per_service_config_without_others_is_said(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {"couplint.toml": 'service = "orders"\n', "orders/api.py": "import billing\n"},
+    )
+    code, _, err = couplint(tmp_path, "check")
+    assert code == 0
+    assert (
+        "couplint: couplint.toml sets service 'orders' but names no other service (no"
+        " [services.*], no catalog): nothing under it can be coupling\n"
+    ) in err
+
+
+def test_a_corrupt_baseline_entry_is_named(tmp_path: Path) -> None:
+    make_repo(tmp_path, BASE_FILES, AGREE_CONFIG)
+    (tmp_path / "b.json").write_text('{"couplint-baseline": 1, "findings": [{"path": 3}]}')
+    assert couplint(tmp_path, "check", "--baseline", "b.json")[2] == (
+        "couplint: b.json: corrupt couplint baseline: findings[0].path: expected str, got 3\n"
+    )
+    (tmp_path / "b.json").write_text('{"couplint-baseline": 99, "findings": []}')
+    assert couplint(tmp_path, "check", "--baseline", "b.json")[2] == (
+        "couplint: b.json: baseline format 99 (this couplint reads 1): write it again with"
+        " --write-baseline\n"
+    )
+
+
+def test_staged_judges_the_whole_workspace_with_its_baseline(tmp_path: Path) -> None:
+    import shutil
+
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    make_repo(tmp_path, {**BASE_FILES, "orders/orders/__init__.py": ""}, AGREE_CONFIG)
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid"]
+    subprocess.run([*git, "init", "-q"], cwd=tmp_path, check=True)
+    couplint(tmp_path, "check", "--write-baseline", "b.json")
+    subprocess.run([*git, "add", "."], cwd=tmp_path, check=True)
+    subprocess.run([*git, "commit", "-qm", "start"], cwd=tmp_path, check=True)
+    (tmp_path / "billing/billing/api.py").write_text("x = 2\n")
+    subprocess.run([*git, "add", "billing/billing/api.py"], cwd=tmp_path, check=True)
+    (tmp_path / "billing/billing/api.py").write_text("x = 3\n")  # changed again, unstaged
+    code, out, err = couplint(tmp_path, "check", "--staged", "--baseline", "b.json")
+    assert (code, out) == (0, "")
+    assert err.splitlines()[1:] == [
+        "couplint: baseline b.json: 2 known findings hidden",
+        "couplint: 1 staged file also changed since staged (billing/billing/api.py): judged as"
+        " they are on disk (pre-commit stashes unstaged changes first; stash them in other"
+        " hooks)",
+        "couplint: 1 staged file: 0 of 0 findings involve them",
+    ]
+    # A commit that only deletes is not "nothing staged" (which would report everything).
+    subprocess.run([*git, "reset", "-q", "--hard"], cwd=tmp_path, check=True)
+    subprocess.run([*git, "rm", "-q", "orders/orders/api.py"], cwd=tmp_path, check=True)
+    assert couplint(tmp_path, "check", "--staged")[0] == 0

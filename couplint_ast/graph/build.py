@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from couplint_ast.config import Config
 from couplint_ast.couplings import Couplings
@@ -26,11 +26,21 @@ from couplint_ast.parse import Needle
 _PARAM = re.compile(r"^(?:\{[^}]*\}|<[^>]*>)$")
 
 
-def build_graph(files: Iterable[tuple[str, FileFacts]], config: Config) -> ServiceGraph:
-    """The graph of `(service, facts)` pairs; every configured service is a node."""
+def build_graph(
+    files: Iterable[tuple[str, FileFacts]],
+    config: Config,
+    config_of: Mapping[str, Config] | None = None,
+) -> ServiceGraph:
+    """The graph of `(service, facts)` pairs; every configured service is a node.
+
+    `config_of` maps a file's path to the config that governs it (nested configs): each
+    file's facts are judged by its own, as its per-file diagnostics are; `config` judges
+    the rest (facts merged from facts files)."""
     graph = ServiceGraph()
-    for svc in config.services:
-        graph.add_service(svc.name)
+    known = config_of or {}
+    for each in (config, *{id(c): c for c in known.values()}.values()):
+        for svc in each.services:
+            graph.add_service(svc.name)
     files = list(files)
     routes: dict[str, list[tuple[str, RouteFact]]] = {}
     for service, facts in files:
@@ -40,7 +50,7 @@ def build_graph(files: Iterable[tuple[str, FileFacts]], config: Config) -> Servi
             f"{facts.path}::{route.function}" for route in facts.routes
         )
     for service, facts in files:
-        _add_file(graph, config, service, facts, routes)
+        _add_file(graph, known.get(facts.path, config), service, facts, routes)
     return graph
 
 
