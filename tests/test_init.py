@@ -313,6 +313,8 @@ def test_a_jinja_compose_file_is_read_as_far_as_it_can_be(tmp_path: Path) -> Non
     services = inferred(out)["services"]
     assert isinstance(services, dict)
     assert services["api"]["hosts"] == ["api", "API_URL"]
+    # Evidence keeps the file's own line numbers: the removed tags leave their lines.
+    assert '"API_URL",  # compose.yaml:8: admin\'s environment names api' in out
 
 
 def test_a_python_gateway_that_mounts_other_services_apps(tmp_path: Path) -> None:

@@ -83,11 +83,15 @@ _JINJA_VALUE = re.compile(r"\{\{.*?\}\}")
 
 
 def _untemplated(text: str) -> list[yaml.Node] | None:
-    """A Jinja-templated compose file read as far as it can be: `{% %}` lines dropped (both
+    """A Jinja-templated compose file read as far as it can be: `{% %}` lines blanked (both
     branches of an `if` kept), `{{ }}` values emptied; None when it still is not YAML."""
     if "{%" not in text and "{{" not in text:
         return None
-    plain = _JINJA_VALUE.sub("", _JINJA_TAG.sub("", _JINJA_LINE.sub("", text)))
+    # Each removed tag leaves its line breaks, so evidence keeps the file's line numbers.
+    def blank(match: re.Match[str]) -> str:
+        return "\n" * match.group().count("\n")
+
+    plain = _JINJA_VALUE.sub("", _JINJA_TAG.sub(blank, _JINJA_LINE.sub(blank, text)))
     try:
         return [d for d in yaml.compose_all(plain, Loader=yaml.SafeLoader) if d is not None]
     except (yaml.YAMLError, RecursionError):
