@@ -208,12 +208,16 @@ BREAKER_FILES = {
         "import pybreaker\n\nusers_breaker = pybreaker.CircuitBreaker(fail_max=5)\n"
     ),
     "web/app/decorators.py": "def logged(f):\n    return f\n",
+    # A decorator of a module that imports the breakers may well apply one: unknown.
+    "web/app/resilience.py": "from .breakers import users_breaker\n\ndef kept(f):\n    return f\n",
     "web/app/views.py": (
         "import os\n\nimport requests\n\nfrom app.breakers import users_breaker\n"
         "from .decorators import logged\n\nUSERS = os.environ['USERS_ADDR']\n\n\n"
         "@users_breaker\ndef guarded():\n    return requests.get(USERS + '/a', timeout=2)\n\n\n"
         "@logged\ndef unknown():\n    return requests.get(USERS + '/b', timeout=2)\n\n\n"
-        "def bare():\n    return requests.get(USERS + '/c', timeout=2)\n"
+        "def bare():\n    return requests.get(USERS + '/c', timeout=2)\n\n\n"
+        "from .resilience import kept\n\n\n"
+        "@kept\ndef maybe():\n    return requests.get(USERS + '/d', timeout=2)\n"
     ),
 }
 
@@ -224,20 +228,22 @@ def test_breakers_imported_from_another_module_guard(
     monkeypatch.chdir(tmp_path)
     config = CONFIG.replace('paths = ["web"]', 'paths = ["web"]\npackages = ["app"]')
     make_repo(tmp_path, BREAKER_FILES, config)
-    # `users_breaker` is a breaker (check reads its module); `logged` is the project's own
-    # decorator, which may hold one: unknown, so not reported; `bare` has none.
-    expected = (
-        "web/app/views.py:22:12: CPL303 call to service 'users' is not guarded by a circuit"
-        " breaker\n"
+    # `users_breaker` is a breaker (check reads its module); `logged` comes from a module
+    # that imports no breaker, so check knows it guards nothing; `kept` comes from one that
+    # imports the breakers: unknown, not reported; `bare` has none.
+    unguarded = "CPL303 call to service 'users' is not guarded by a circuit breaker\n"
+    expected = f"web/app/views.py:22:12: {unguarded}"
+    assert run("check", "--select", "CPL303") == (
+        1,
+        f"web/app/views.py:18:12: {unguarded}{expected}",
     )
-    assert run("check", "--select", "CPL303") == (1, expected)
     flake8 = subprocess.run(
         [sys.executable, "-m", "flake8", "--select=CPL303", "web"],
         capture_output=True,
         text=True,
         check=False,
     )
-    # One file cannot tell what `users_breaker` is: the project's own code, so unknown.
+    # One file cannot tell what `users_breaker` or `logged` is: own code, so unknown.
     assert flake8.stdout == expected
 
 

@@ -763,3 +763,73 @@ def test_the_loopback_is_one_host_whose_port_names_the_service() -> None:
         (5, "users"),
         (6, "orders"),
     ]
+
+
+# -- nameko RPC ------------------------------------------------------------------------------
+
+NAMEKO_CONFIG = dataclasses.replace(
+    EXAMPLE_CONFIG,
+    services=(
+        *EXAMPLE_CONFIG.services,
+        ServiceConfig(name="products", hosts=("products",)),
+    ),
+)
+NAMEKO_GATEWAY = """\
+from nameko.rpc import RpcProxy
+
+
+class GatewayService:
+    name = "gateway"
+    products_rpc = RpcProxy("products")
+
+    def product(self, product_id):
+        return self.products_rpc.get(product_id)
+
+    def warm(self):
+        return self.products_rpc.list.call_async()
+"""
+
+
+def test_a_nameko_rpc_proxy_calls_the_service_it_names() -> None:
+    assert lint(NAMEKO_GATEWAY, config=NAMEKO_CONFIG) == [
+        (9, 15, "CPL301", "synchronous call to service 'products' with nameko"),
+        (9, 15, "CPL302", "nameko.get() has no timeout"),
+        (9, 15, "CPL303", "call to service 'products' is not guarded by a circuit breaker"),
+    ]
+
+
+def test_nameko_near_misses() -> None:
+    # `.call_async` does not wait; a proxy with a timeout is bounded; the own service and a
+    # name no service claims are not coupling.
+    source = (
+        "from nameko.standalone.rpc import ServiceRpcProxy\n"
+        "from nameko.rpc import RpcProxy\n\n"
+        "class S:\n"
+        "    own = RpcProxy('shipping-api')\n"
+        "    other = RpcProxy('mailer')\n\n"
+        "    def run(self):\n"
+        "        self.own.ping()\n"
+        "        self.other.ping()\n"
+        "        with ServiceRpcProxy('products', {}, timeout=5) as rpc:\n"
+        "            return rpc.get(1)\n"
+    )
+    assert [f for f in lint(source, config=NAMEKO_CONFIG) if f[2] in ("CPL301", "CPL302")] == [
+        (12, 19, "CPL301", "synchronous call to service 'products' with nameko"),
+    ]
+
+
+def test_a_nameko_cluster_proxy_calls_the_service_its_attribute_names() -> None:
+    source = (
+        "from nameko.standalone.rpc import ClusterRpcProxy\n\n"
+        "def report(config):\n"
+        "    with ClusterRpcProxy(config) as rpc:\n"
+        "        rpc.products.list()\n\n"
+        "def bounded(config):\n"
+        "    with ClusterRpcProxy(config, timeout=3) as rpc:\n"
+        "        return rpc.products.get(1), rpc.mailer.send()\n"
+    )
+    assert [f for f in lint(source, config=NAMEKO_CONFIG) if f[2] in ("CPL301", "CPL302")] == [
+        (5, 8, "CPL301", "synchronous call to service 'products' with nameko"),
+        (5, 8, "CPL302", "nameko.list() has no timeout"),
+        (9, 15, "CPL301", "synchronous call to service 'products' with nameko"),
+    ]

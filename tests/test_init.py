@@ -345,3 +345,18 @@ def test_a_python_gateway_that_mounts_other_services_apps(tmp_path: Path) -> Non
         "localhost:8000/library",
     ]
     assert found["books"]["hosts"] == ["books", "gateway/books", "localhost:8000/books"]
+
+
+def test_an_alembic_environment_is_no_import_root(tmp_path: Path) -> None:
+    build(
+        tmp_path,
+        {
+            "docker-compose.yml": "services:\n  orders:\n    build: ./orders\n",
+            "orders/orders/__init__.py": "",
+            "orders/alembic/env.py": "from alembic import context\n",
+            "orders/alembic/versions/001_initial.py": "revision = '001'\n",
+        },
+    )
+    services = inferred(run("init", str(tmp_path))[1])["services"]
+    assert isinstance(services, dict)
+    assert services["orders"]["packages"] == ["orders"]

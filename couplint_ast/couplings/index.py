@@ -26,6 +26,11 @@ from pathlib import PurePosixPath
 from couplint_ast.facts.types import CallFact, ClientExport, FileFacts, ForwardFact
 from couplint_ast.facts.values import Part, Value, substitute, url_path
 
+# What a module that may hold a circuit breaker imports: a breaker library, or a name that
+# says so (a project's own `circuit-breakers` helper is usually called that).
+BREAKER_LIBRARIES = frozenset({"pybreaker", "aiobreaker", "circuitbreaker", "purgatory"})
+HINTS = ("breaker", "circuit", "guard", "resilien")
+
 MAX_DEPTH = 4
 
 
@@ -120,14 +125,39 @@ class WorkspaceIndex:
         return candidates[0] if len(candidates) == 1 else None
 
     def _guarded(self, service: str, here: PurePosixPath, call: CallFact) -> CallFact:
-        """`call` guarded when a decorator or wrapper of it is another module's breaker."""
-        if call.breaker:
+        """`call` guarded when a decorator or wrapper of it is another module's breaker;
+        known unguarded when each such module is at hand and cannot hold one (it imports no
+        breaker, nor any module that does)."""
+        if call.breaker or not call.imported_guards:
             return call
+        unknown = []
         for name in call.imported_guards:
             found = self.client(service, here, name)
             if found is not None and found.kind == "breaker":
                 return dataclasses.replace(call, breaker=True)
-        return call
+            module = self._module(service, here, name.rpartition(".")[0])
+            if module is None or self._may_hold_breaker(service, *module, depth=0):
+                unknown.append(name)
+        if len(unknown) == len(call.imported_guards):
+            return call
+        return dataclasses.replace(call, imported_guards=tuple(unknown))
+
+    def _may_hold_breaker(
+        self, service: str, path: PurePosixPath, facts: FileFacts, depth: int
+    ) -> bool:
+        """True unless the module imports no breaker library and no name that looks like one
+        (`acme_http.guarded_call` from a `circuit-breakers` entry, `.breakers`), and every
+        module of the workspace it imports is the same (two levels deep; further: maybe)."""
+        for fact in facts.imports:
+            name = fact.module.lower()
+            if name.split(".", 1)[0] in BREAKER_LIBRARIES or any(w in name for w in HINTS):
+                return True
+            if depth >= 2:
+                return True
+            module = self._module(service, path, "." * fact.level + fact.module)
+            if module is not None and self._may_hold_breaker(service, *module, depth + 1):
+                return True
+        return False
 
     # -- client objects of other modules ---------------------------------------------------
     def client(self, service: str, here: PurePosixPath, name: str) -> ClientExport | None:

@@ -16,6 +16,7 @@ from couplint_ast.facts.catalog import (
     GRPC_STUB_CALL,
     KIND_METHODS,
     MODULE_FUNCTIONS,
+    NAMEKO_RPC_CALL,
     SOCKET_CLIENTS,
     SOCKET_DEFAULT,
     TIMEOUT_WRAPPERS,
@@ -131,6 +132,10 @@ def _telling(value: Value, settings: bool = True) -> bool:
     return False
 
 
+# Client objects whose every public attribute is a remote operation.
+CALLABLE_OBJECTS = frozenset({"grpc.Stub", "zeep.Service", "nameko.RpcProxy"})
+
+
 class _Builder:
     def __init__(self, records: CallRecords, evaluator: Evaluator, values: ValueResolver) -> None:
         self.records = records
@@ -153,7 +158,7 @@ class _Builder:
             return None
         if obj.kind == "breaker":  # `@orders_breaker` in the modules that import it
             return ClientExport(obj.kind, obj.origin, Value(), None)
-        if obj.kind not in KIND_METHODS and obj.kind not in ("grpc.Stub", "zeep.Service"):
+        if obj.kind not in KIND_METHODS and obj.kind not in CALLABLE_OBJECTS:
             return None
         base = self.parts.base(obj) or Value()
         return ClientExport(obj.kind, obj.origin, base, self.parts.client_timeout(obj))
@@ -194,6 +199,8 @@ class _Builder:
             return GRPC_STUB_CALL, obj, method
         if obj.kind == "zeep.Service":
             return ZEEP_OPERATION, obj, method
+        if obj.kind == "nameko.RpcProxy" and not method.startswith("_"):
+            return NAMEKO_RPC_CALL, obj, method
         api = KIND_METHODS.get(obj.kind, {}).get(method)
         return (api, obj, "") if api is not None else None
 

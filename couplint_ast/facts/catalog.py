@@ -73,6 +73,12 @@ CONSTRUCTORS: dict[str, str] = {
     "grpc.aio.insecure_channel": "grpc.Channel",
     "grpc.aio.secure_channel": "grpc.Channel",
     "grpc.intercept_channel": "grpc.Channel",
+    # nameko: a dependency provider whose attribute calls go to the named service over AMQP.
+    "nameko.rpc.RpcProxy": "nameko.RpcProxy",
+    "nameko.rpc.ServiceRpc": "nameko.RpcProxy",
+    "nameko.standalone.rpc.ServiceRpcProxy": "nameko.RpcProxy",
+    "nameko.standalone.rpc.ClusterRpcProxy": "nameko.Cluster",
+    "nameko.standalone.rpc.ClusterRpcClient": "nameko.Cluster",
     "zeep.Client": "zeep.Client",
     "zeep.AsyncClient": "zeep.Client",
     "zeep.CachingClient": "zeep.Client",
@@ -136,6 +142,9 @@ KIND_METHODS: dict[str, dict[str, Api]] = {
 GRPC_STUB_CALL = Api("grpc", "grpc", url_arg=-1, timeout_arg=1)
 GRPC_CALL_VARIANTS = frozenset({"future", "with_call"})
 ZEEP_OPERATION = Api("zeep", "zeep.Client.service", url_arg=-1)
+# `self.orders_rpc.get_order(...)`: waits for the reply with no time limit unless the proxy
+# was built with one (`ServiceRpcProxy(..., timeout=)`); `.call_async` does not wait.
+NAMEKO_RPC_CALL = Api("nameko", "nameko", url_arg=-1)
 
 # Where a constructor's own settings are: (keyword, positional index) of each.
 CTOR_TIMEOUT: dict[str, int] = {  # kind -> positional index of `timeout` (-1 keyword only)
@@ -239,6 +248,7 @@ CLIENT_MODULES = (
     "http.client",
     "grpc",
     "zeep",
+    "nameko",
 )
 BROKER_MODULES = (
     "confluent_kafka",

@@ -107,6 +107,11 @@ class ClientParts:
             return obj.imported.base if obj.imported.base.alternatives else None
         if obj.kind in ("grpc.Stub", "zeep.Service"):
             return self.base(obj.parent) if obj.parent is not None else None
+        if obj.kind == "nameko.RpcProxy" and isinstance(obj.node, cst.Attribute):
+            return Value.literal(obj.origin)  # `cluster.orders`: the attribute is the name
+        if obj.kind == "nameko.RpcProxy" and isinstance(obj.node, cst.Call):
+            # The target service's nameko name, which `hosts` lists like a host name.
+            return self.value(_ctor_args(obj).get(0, "target_service"), obj.scope)
         if not isinstance(obj.node, cst.Call):
             return None
         args, scope, kind, origin = _ctor_args(obj), obj.scope, obj.kind, obj.origin
@@ -180,6 +185,13 @@ class ClientParts:
             return "unknown" if intercepted else None
         if obj.kind == "zeep.Service":
             return self.client_timeout(obj.parent) if obj.parent is not None else "unknown"
+        if obj.kind == "nameko.RpcProxy" and obj.parent is not None:
+            return self.client_timeout(obj.parent)  # the cluster proxy's own timeout
+        if obj.kind in ("nameko.RpcProxy", "nameko.Cluster") and isinstance(obj.node, cst.Call):
+            timeout = _ctor_args(obj).get(-1, "timeout")
+            if timeout is None:
+                return None
+            return "none" if self.disabled(timeout, obj.scope) else "client"
         if obj.node is None or obj.custom:
             return "unknown"  # built elsewhere, several ways, or a subclass of ours
         custom = self.customised(obj)

@@ -169,6 +169,9 @@ class Evaluator:
             kind = ATTRIBUTE_FACTORIES.get((base.kind, attr))
             if kind is not None:
                 return Obj(kind, node, scope, base.origin, parent=base)
+            if base.kind == "nameko.Cluster" and not attr.startswith("_"):
+                # `rpc.orders.get_order(...)`: the attribute names the service called.
+                return Obj("nameko.RpcProxy", node, scope, attr, parent=base)
             return Method(base, attr)
         return None
 

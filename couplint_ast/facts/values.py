@@ -211,6 +211,10 @@ class Endpoint:
 _GRPC_SCHEME = re.compile(r"^(?:dns:(?://[^/]*/)?|ipv4:|ipv6:)")
 
 
+# Clients whose target is a service's name, not a URL.
+ADDRESSED_BY_NAME = frozenset({"nameko"})
+
+
 def endpoint(alt: Alternative, client: str = "") -> Endpoint:
     """The literal host, or the parts, that the authority of one alternative holds."""
     parts = alt.parts
@@ -222,6 +226,8 @@ def endpoint(alt: Alternative, client: str = "") -> Endpoint:
     text = first.text
     if client == "grpc":
         text = _GRPC_SCHEME.sub("", text)
+    elif client in ADDRESSED_BY_NAME:
+        pass  # the whole text is the target's name: `RpcProxy("orders")`
     elif "://" in text:
         text = text.split("://", 1)[1]
     else:

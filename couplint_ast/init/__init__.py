@@ -722,6 +722,8 @@ def _import_root(inferred: Inferred, child: Path, root: Path) -> None:
     if child.is_dir():
         if child.name in ("tests", "test") or child.name in SKIP_DIRS:
             return
+        if (child / "env.py").is_file() and (child / "versions").is_dir():
+            return  # an Alembic environment: run by `alembic`, never imported
         init = child / "__init__.py"
         if init.is_file():
             _add(inferred.packages, child.name, _rel(init, root))

@@ -87,6 +87,7 @@ def _untemplated(text: str) -> list[yaml.Node] | None:
     branches of an `if` kept), `{{ }}` values emptied; None when it still is not YAML."""
     if "{%" not in text and "{{" not in text:
         return None
+
     # Each removed tag leaves its line breaks, so evidence keeps the file's line numbers.
     def blank(match: re.Match[str]) -> str:
         return "\n" * match.group().count("\n")
