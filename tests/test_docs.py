@@ -40,7 +40,7 @@ def test_each_help_uri_names_a_section_of_the_rules_doc() -> None:
 
 def test_the_sdist_ships_no_tests(tmp_path: Path) -> None:
     setuptools = pytest.importorskip("setuptools")
-    if int(setuptools.__version__.split(".")[0]) < 68:  # pyproject.toml's build requirement
+    if int(setuptools.__version__.split(".")[0]) < 61:  # no [project] table before 61
         pytest.skip(f"setuptools {setuptools.__version__} cannot build this project")
     tracked = subprocess.run(
         ["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, text=True, check=False
