@@ -833,3 +833,37 @@ def test_a_nameko_cluster_proxy_calls_the_service_its_attribute_names() -> None:
         (5, 8, "CPL302", "nameko.list() has no timeout"),
         (9, 15, "CPL301", "synchronous call to service 'products' with nameko"),
     ]
+
+
+MAIL_CONFIG = dataclasses.replace(
+    EXAMPLE_CONFIG,
+    services=(
+        *EXAMPLE_CONFIG.services,
+        ServiceConfig(name="mail", hosts=("smtp",)),
+        ServiceConfig(name="legacy", hosts=("legacy-api",)),
+    ),
+)
+
+
+def test_smtp_lmtp_and_xmlrpc_to_another_service() -> None:
+    source = (
+        "import smtplib\nimport xmlrpc.client\n\n"
+        "def notify(msg):\n"
+        "    with smtplib.SMTP('smtp', 25) as s:\n"
+        "        s.send_message(msg)\n\n"
+        "def bounded(msg):\n"
+        "    server = smtplib.LMTP('smtp:2525', timeout=5)\n"
+        "    server.sendmail('a', ['b'], msg)\n\n"
+        "def legacy():\n"
+        "    proxy = xmlrpc.client.ServerProxy('http://legacy-api:8000/RPC2')\n"
+        "    return proxy.get_stock(3)\n\n"
+        "def third_party():\n"
+        "    return xmlrpc.client.ServerProxy('https://pypi.org/pypi').list_packages()\n"
+    )
+    assert [f for f in lint(source, config=MAIL_CONFIG) if f[2] in ("CPL301", "CPL302")] == [
+        (6, 8, "CPL301", "synchronous call to service 'mail' with smtplib"),
+        (6, 8, "CPL302", "smtplib.SMTP.send_message() has no timeout"),
+        (10, 4, "CPL301", "synchronous call to service 'mail' with smtplib"),
+        (14, 11, "CPL301", "synchronous call to service 'legacy' with xmlrpc"),
+        (14, 11, "CPL302", "xmlrpc.client.ServerProxy.get_stock() has no timeout"),
+    ]

@@ -20,6 +20,7 @@ from couplint_ast.facts.catalog import (
     SOCKET_CLIENTS,
     SOCKET_DEFAULT,
     TIMEOUT_WRAPPERS,
+    XMLRPC_CALL,
     ZEEP_OPERATION,
     Api,
 )
@@ -133,7 +134,7 @@ def _telling(value: Value, settings: bool = True) -> bool:
 
 
 # Client objects whose every public attribute is a remote operation.
-CALLABLE_OBJECTS = frozenset({"grpc.Stub", "zeep.Service", "nameko.RpcProxy"})
+CALLABLE_OBJECTS = frozenset({"grpc.Stub", "zeep.Service", "nameko.RpcProxy", "xmlrpc.ServerProxy"})
 
 
 class _Builder:
@@ -201,6 +202,8 @@ class _Builder:
             return ZEEP_OPERATION, obj, method
         if obj.kind == "nameko.RpcProxy" and not method.startswith("_"):
             return NAMEKO_RPC_CALL, obj, method
+        if obj.kind == "xmlrpc.ServerProxy" and not method.startswith("_"):
+            return XMLRPC_CALL, obj, method
         api = KIND_METHODS.get(obj.kind, {}).get(method)
         return (api, obj, "") if api is not None else None
 

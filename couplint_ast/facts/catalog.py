@@ -79,6 +79,10 @@ CONSTRUCTORS: dict[str, str] = {
     "nameko.standalone.rpc.ServiceRpcProxy": "nameko.RpcProxy",
     "nameko.standalone.rpc.ClusterRpcProxy": "nameko.Cluster",
     "nameko.standalone.rpc.ClusterRpcClient": "nameko.Cluster",
+    "xmlrpc.client.ServerProxy": "xmlrpc.ServerProxy",
+    "smtplib.SMTP": "smtplib.SMTP",
+    "smtplib.SMTP_SSL": "smtplib.SMTP",
+    "smtplib.LMTP": "smtplib.SMTP",
     "zeep.Client": "zeep.Client",
     "zeep.AsyncClient": "zeep.Client",
     "zeep.CachingClient": "zeep.Client",
@@ -136,6 +140,11 @@ KIND_METHODS: dict[str, dict[str, Api]] = {
     "http.client.HTTPSConnection": {
         "request": Api("http.client", "http.client.HTTPSConnection.request", verb_arg=0, url_arg=1)
     },
+    # Mail handed to another container's SMTP/LMTP server, waiting for its answer.
+    "smtplib.SMTP": {
+        "sendmail": Api("smtplib", "smtplib.SMTP.sendmail", url_arg=-1),
+        "send_message": Api("smtplib", "smtplib.SMTP.send_message", url_arg=-1),
+    },
 }
 
 # grpc stub methods take (request, timeout=None, ...); `.future` and `.with_call` alike.
@@ -145,6 +154,8 @@ ZEEP_OPERATION = Api("zeep", "zeep.Client.service", url_arg=-1)
 # `self.orders_rpc.get_order(...)`: waits for the reply with no time limit unless the proxy
 # was built with one (`ServiceRpcProxy(..., timeout=)`); `.call_async` does not wait.
 NAMEKO_RPC_CALL = Api("nameko", "nameko", url_arg=-1)
+# `ServerProxy(url).method(...)`: XML-RPC over HTTP, bounded only by the socket default.
+XMLRPC_CALL = Api("xmlrpc", "xmlrpc.client.ServerProxy", url_arg=-1)
 
 # Where a constructor's own settings are: (keyword, positional index) of each.
 CTOR_TIMEOUT: dict[str, int] = {  # kind -> positional index of `timeout` (-1 keyword only)
@@ -156,6 +167,7 @@ CTOR_TIMEOUT: dict[str, int] = {  # kind -> positional index of `timeout` (-1 ke
     "urllib3.HTTPSConnectionPool": 2,
     "http.client.HTTPConnection": 2,
     "http.client.HTTPSConnection": -1,
+    "smtplib.SMTP": 3,  # SMTP(host, port, local_hostname, timeout)
 }
 # Values of these constructors passed as `timeout` disable it when all their args are None.
 TIMEOUT_CLASSES = frozenset({"httpx.Timeout", "aiohttp.ClientTimeout", "urllib3.Timeout"})
@@ -164,7 +176,7 @@ EMPTY_IS_NO_TIMEOUT = frozenset({"aiohttp.ClientTimeout"})
 ZEEP_TRANSPORTS = frozenset({"zeep.Transport", "zeep.transports.Transport", "zeep.AsyncTransport"})
 # Library-wide timeouts: after `socket.setdefaulttimeout(x)` "missing" becomes "unknown".
 SOCKET_DEFAULT = "socket.setdefaulttimeout"
-SOCKET_CLIENTS = frozenset({"urllib", "urllib3", "http.client"})
+SOCKET_CLIENTS = frozenset({"urllib", "urllib3", "http.client", "smtplib", "xmlrpc"})
 
 # Methods on a client object that customise how it sends (a timeout may hide there).
 CUSTOMISERS = frozenset({"mount", "request", "send", "timeout"})
@@ -249,6 +261,8 @@ CLIENT_MODULES = (
     "grpc",
     "zeep",
     "nameko",
+    "smtplib",
+    "xmlrpc.client",
 )
 BROKER_MODULES = (
     "confluent_kafka",

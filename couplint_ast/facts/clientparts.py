@@ -123,6 +123,10 @@ class ClientParts:
             return self.value(args.get(0, "url"), scope)
         if kind == "zeep.Client":
             return self.value(args.get(0, "wsdl"), scope)
+        if kind == "xmlrpc.ServerProxy":
+            return self.value(args.get(0, "uri"), scope)
+        if kind == "smtplib.SMTP":
+            return self._address(args.get(0, "host"), scope)
         if kind == "grpc.Channel":
             if origin == "grpc.intercept_channel":
                 inner = args.get(0, "channel")

@@ -212,7 +212,7 @@ _GRPC_SCHEME = re.compile(r"^(?:dns:(?://[^/]*/)?|ipv4:|ipv6:)")
 
 
 # Clients whose target is a service's name, not a URL.
-ADDRESSED_BY_NAME = frozenset({"nameko"})
+ADDRESSED_BY_NAME = frozenset({"nameko", "smtplib"})
 
 
 def endpoint(alt: Alternative, client: str = "") -> Endpoint:
