@@ -867,3 +867,45 @@ def test_smtp_lmtp_and_xmlrpc_to_another_service() -> None:
         (14, 11, "CPL301", "synchronous call to service 'legacy' with xmlrpc"),
         (14, 11, "CPL302", "xmlrpc.client.ServerProxy.get_stock() has no timeout"),
     ]
+
+
+OPENAPI_CLIENT = """\
+import os
+import orders_client
+from orders_client.api.orders_api import OrdersApi
+
+CONFIG = orders_client.Configuration(host=os.environ["ORDERS_API_URL"])
+
+
+def order(order_id):
+    with orders_client.ApiClient(CONFIG) as api_client:
+        return OrdersApi(api_client).get_order(order_id)
+
+
+def bounded(order_id):
+    api = OrdersApi(orders_client.ApiClient(CONFIG))
+    return api.get_order(order_id, _request_timeout=3)
+"""
+
+
+def test_a_generated_openapi_client_calls_the_host_of_its_configuration() -> None:
+    assert [f for f in lint(OPENAPI_CLIENT) if f[2] in ("CPL301", "CPL302")] == [
+        (10, 15, "CPL301", "synchronous call to service 'orders' with openapi"),
+        (10, 15, "CPL302", "openapi.get_order() has no timeout"),
+        (15, 11, "CPL301", "synchronous call to service 'orders' with openapi"),
+    ]
+
+
+def test_other_configurations_and_apis_are_no_generated_client() -> None:
+    # Each link needs the one before: a `Configuration` that no `ApiClient` takes, or an
+    # `*Api` built from something else, is another library's class.
+    source = (
+        "import os\nfrom kubernetes_client import Configuration, CoreApi\n"
+        "from thing_client import ApiClient\n\n"
+        "cfg = Configuration(host=os.environ['ORDERS_API_URL'])\n"
+        "core = CoreApi(cfg)\n"
+        "core.list_pods()\n"
+        "plain = ApiClient(object())\n"
+        "CoreApi(plain).list_pods()\n"
+    )
+    assert lint(source) == []

@@ -17,6 +17,7 @@ from couplint_ast.facts.catalog import (
     KIND_METHODS,
     MODULE_FUNCTIONS,
     NAMEKO_RPC_CALL,
+    OPENAPI_CALL,
     SOCKET_CLIENTS,
     SOCKET_DEFAULT,
     TIMEOUT_WRAPPERS,
@@ -134,7 +135,9 @@ def _telling(value: Value, settings: bool = True) -> bool:
 
 
 # Client objects whose every public attribute is a remote operation.
-CALLABLE_OBJECTS = frozenset({"grpc.Stub", "zeep.Service", "nameko.RpcProxy", "xmlrpc.ServerProxy"})
+CALLABLE_OBJECTS = frozenset(
+    {"grpc.Stub", "zeep.Service", "nameko.RpcProxy", "xmlrpc.ServerProxy", "openapi.Api"}
+)
 
 
 class _Builder:
@@ -204,6 +207,8 @@ class _Builder:
             return NAMEKO_RPC_CALL, obj, method
         if obj.kind == "xmlrpc.ServerProxy" and not method.startswith("_"):
             return XMLRPC_CALL, obj, method
+        if obj.kind == "openapi.Api" and not method.startswith("_"):
+            return OPENAPI_CALL, obj, method
         api = KIND_METHODS.get(obj.kind, {}).get(method)
         return (api, obj, "") if api is not None else None
 

@@ -8,6 +8,8 @@ their enclosing functions, `with` and `for` blocks and lambdas, URL-looking lite
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import libcst as cst
 
 from couplint_ast.facts.callfacts import build
@@ -76,7 +78,7 @@ class CallCollector(FactCollector):
             if name is None:
                 continue
             head = name.split(".", 1)[0]
-            self.records.relevant = self.records.relevant or head in CATALOG_ROOTS
+            self.records.relevant = self.records.relevant or _relevant(head)
             if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
                 self._bind(alias.asname.name.value, Binding("import", name=name))
             else:
@@ -88,8 +90,8 @@ class CallCollector(FactCollector):
         module = dotted_name(node.module) if node.module is not None else None
         relative = bool(node.relative) or module is None
         if not relative and module is not None:
-            self.records.relevant = (
-                self.records.relevant or module.split(".", 1)[0] in CATALOG_ROOTS
+            self.records.relevant = self.records.relevant or _relevant(
+                module.split(".", 1)[0], [a.name for a in node.names]
             )
         for alias in node.names:
             local = alias.asname.name if alias.asname is not None else alias.name
@@ -336,3 +338,11 @@ def _has_scheme(node: cst.BaseExpression) -> bool:
     if isinstance(node, cst.FormattedString):
         return any(isinstance(p, cst.FormattedStringText) and "://" in p.value for p in node.parts)
     return False
+
+
+def _relevant(head: str, names: Sequence[cst.BaseExpression] = ()) -> bool:
+    """True when an import may bring a client: a catalog library, or a generated OpenAPI
+    client (a package named like one, or its `ApiClient`)."""
+    if head in CATALOG_ROOTS or head.endswith("client") or "openapi" in head:
+        return True
+    return any(isinstance(n, cst.Name) and n.value == "ApiClient" for n in names)

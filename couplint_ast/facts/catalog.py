@@ -21,6 +21,7 @@ class Api:
     url_arg: int = 0  # positional index of the URL; -1: the client alone gives the target
     timeout_arg: int = -1  # positional index of the timeout; -1: keyword only
     default: Literal["missing", "default"] = "missing"  # the timeout state when none is given
+    timeout_keyword: str = "timeout"  # the keyword that gives the timeout
 
 
 _VERBS = ("get", "options", "head", "post", "put", "patch", "delete")
@@ -154,6 +155,10 @@ ZEEP_OPERATION = Api("zeep", "zeep.Client.service", url_arg=-1)
 # `self.orders_rpc.get_order(...)`: waits for the reply with no time limit unless the proxy
 # was built with one (`ServiceRpcProxy(..., timeout=)`); `.call_async` does not wait.
 NAMEKO_RPC_CALL = Api("nameko", "nameko", url_arg=-1)
+# OpenAPI Generator (and swagger-codegen) clients: `Configuration(host=...)` flows through
+# `ApiClient(configuration)` into every `SomethingApi(api_client).operation(...)`, which
+# takes `_request_timeout` and has none by default.
+OPENAPI_CALL = Api("openapi", "openapi", url_arg=-1, timeout_keyword="_request_timeout")
 # `ServerProxy(url).method(...)`: XML-RPC over HTTP, bounded only by the socket default.
 XMLRPC_CALL = Api("xmlrpc", "xmlrpc.client.ServerProxy", url_arg=-1)
 

@@ -105,7 +105,7 @@ class ClientParts:
         """What a client object adds to its calls' URLs: base_url, host and port, address."""
         if obj.imported is not None:
             return obj.imported.base if obj.imported.base.alternatives else None
-        if obj.kind in ("grpc.Stub", "zeep.Service"):
+        if obj.kind in ("grpc.Stub", "zeep.Service", "openapi.ApiClient", "openapi.Api"):
             return self.base(obj.parent) if obj.parent is not None else None
         if obj.kind == "nameko.RpcProxy" and isinstance(obj.node, cst.Attribute):
             return Value.literal(obj.origin)  # `cluster.orders`: the attribute is the name
@@ -123,6 +123,8 @@ class ClientParts:
             return self.value(args.get(0, "url"), scope)
         if kind == "zeep.Client":
             return self.value(args.get(0, "wsdl"), scope)
+        if kind == "openapi.Configuration":
+            return self.value(args.get(0, "host"), scope)
         if kind == "xmlrpc.ServerProxy":
             return self.value(args.get(0, "uri"), scope)
         if kind == "smtplib.SMTP":
@@ -169,7 +171,7 @@ class ClientParts:
 
     def timeout(self, api: Api, obj: Obj | None, args: Args, scope: Scope) -> TimeoutState:
         """The timeout state of a call (see `CallFact.timeout`)."""
-        expr = args.get(api.timeout_arg, "timeout")
+        expr = args.get(api.timeout_arg, api.timeout_keyword)
         if expr is not None:
             return "none" if self.disabled(expr, scope) else "call"
         if args.kwstar or (args.star and api.timeout_arg >= 0):

@@ -210,6 +210,9 @@ class Evaluator:
             kind = _boto3_kind(node)
         if kind is not None:
             return Obj(kind, node, scope, name)
+        generated = self._openapi(name, node, scope, depth)
+        if generated is not None:
+            return generated
         if name.rsplit(".", 1)[-1].endswith("Stub") and node.args:
             channel = self._value(node.args[0].value, scope, depth)
             if isinstance(channel, Obj) and channel.kind == "grpc.Channel":
@@ -217,6 +220,25 @@ class Evaluator:
             if "_grpc" in name:  # generated code: the channel comes from elsewhere
                 return Obj("grpc.Stub", node, scope, name)
         return None
+
+    def _openapi(self, name: str, node: cst.Call, scope: Scope, depth: int) -> Obj | None:
+        """A link of a generated client's chain: `Configuration(host=...)`, then
+        `ApiClient(configuration)`, then `PetApi(api_client)`; each needs the one before, so
+        another library's `Configuration` or `*Api` class is none of them."""
+        last = name.rsplit(".", 1)[-1]
+        if last == "Configuration":
+            given = {a.keyword.value for a in node.args if a.keyword is not None}
+            return Obj("openapi.Configuration", node, scope, name) if "host" in given else None
+        wanted = {"ApiClient": "openapi.Configuration"}.get(last)
+        if wanted is None and last.endswith("Api") and last != "Api":
+            wanted = "openapi.ApiClient"
+        if wanted is None or not node.args:
+            return None
+        inner = self._value(node.args[0].value, scope, depth)
+        if not isinstance(inner, Obj) or inner.kind != wanted:
+            return None
+        kind = "openapi.ApiClient" if last == "ApiClient" else "openapi.Api"
+        return Obj(kind, node, scope, name, parent=inner)
 
     def _returns(self, func: Func, depth: int) -> Value | None:
         returns = self.symbols.returns.get(func.scope, [])

@@ -40,8 +40,12 @@ def orm_needle() -> str:
 
 
 def client_needles() -> list[Needle]:
-    """An import of any client library of the catalog."""
-    return [Needle(_import_needle(m), (_last(m),)) for m in CLIENT_MODULES]
+    """An import of any client library of the catalog, or a generated OpenAPI client's
+    `ApiClient` (its package is the project's own: no import names it)."""
+    return [
+        *(Needle(_import_needle(m), (_last(m),)) for m in CLIENT_MODULES),
+        Needle(r"\bApiClient\s*\(", ("ApiClient",), in_code=True),
+    ]
 
 
 def _last(module: str) -> str:
