@@ -19,7 +19,8 @@ class BrokerOp:
     arg: int = 0  # positional index of the destination (-1: none)
     keyword: str = ""  # its keyword; "A|B" for alternatives
     shape: str = "one"  # one string, "many" (a list), "all" (every positional), "keys"
-    # (a dict's keys), "ctor" (given when the object was built), "pika", "kombu", "exchange"
+    # (a dict's keys), "ctor" (given when the object was built), "pika", "kombu", "exchange",
+    # "nameko_event" (`<service>.<event type>`, as nameko routes events)
 
 
 def _ops(
@@ -48,6 +49,7 @@ BROKER_CONSTRUCTORS: dict[str, str] = {
     "kombu.Producer": "kombu.Producer",
     "kombu.Consumer": "kombu.Consumer",
     "celery.Celery": "celery.Celery",
+    "nameko.events.EventDispatcher": "nameko.EventDispatcher",
     "nats.connect": "nats.Client",
     "nats.NATS": "nats.Client",
     "nats.aio.client.Client": "nats.Client",
@@ -84,6 +86,10 @@ BROKER_FACTORIES: dict[tuple[str, str], str] = {
 
 # Building one of these objects already consumes: `KafkaConsumer("orders", ...)`.
 BROKER_CTOR_OPS: dict[str, BrokerOp] = {
+    # `@event_handler("orders", "order_created")`: consumes what that service dispatches.
+    "nameko.events.event_handler": BrokerOp(
+        "nameko", "consume", "nameko.events.event_handler", shape="nameko_event"
+    ),
     "kafka.KafkaConsumer": BrokerOp("kafka", "consume", "kafka.KafkaConsumer", 0, "", "all"),
     "aiokafka.AIOKafkaConsumer": BrokerOp(
         "aiokafka", "consume", "aiokafka.AIOKafkaConsumer", 0, "", "all"
@@ -98,6 +104,12 @@ BROKER_FACTORY_OPS: dict[tuple[str, str], BrokerOp] = {
 }
 
 BROKER_OPS: dict[str, dict[str, BrokerOp]] = {
+    # `self.dispatch("order_created", payload)`: an event named by the dispatching service.
+    "nameko.EventDispatcher": {
+        "__call__": BrokerOp(
+            "nameko", "publish", "nameko.events.EventDispatcher", 0, "event_type", "nameko_event"
+        )
+    },
     "confluent_kafka.Producer": _ops(
         "confluent_kafka", "confluent_kafka.Producer", "publish", produce="0,topic"
     ),

@@ -51,6 +51,8 @@ def _destinations(
     parts: ClientParts, op: BrokerOp, obj: Obj | None, args: Args, scope: Scope
 ) -> list[str | None]:
     shape = op.shape
+    if shape == "nameko_event":
+        return [_nameko_event(parts, op, args, scope)]
     if shape == "pika":  # the default exchange "" routes by queue name
         exchange = parts.string(args.get(0, "exchange"), scope)
         if exchange:
@@ -74,6 +76,18 @@ def _destinations(
             return []
         return [parts.string(e.key, scope) for e in expr.elements if isinstance(e, cst.DictElement)]
     return _strings(parts, expr, scope)
+
+
+def _nameko_event(parts: ClientParts, op: BrokerOp, args: Args, scope: Scope) -> str | None:
+    """`orders.order_created`: a handler names the source service and the event type; a
+    dispatcher names the type, and its service is the `name` of the class it sits in."""
+    if op.operation == "consume":
+        source = parts.string(args.get(0, "source_service"), scope)
+        kind = parts.string(args.get(1, "event_type"), scope)
+    else:
+        kind = parts.string(args.get(op.arg, op.keyword), scope)
+        source = parts.string(cst.Name("name"), scope[:1]) if len(scope) >= 2 else None
+    return f"{source}.{kind}" if source and kind else None
 
 
 def _strings(parts: ClientParts, expr: cst.BaseExpression | None, scope: Scope) -> list[str | None]:

@@ -134,6 +134,8 @@ def _telling(value: Value, settings: bool = True) -> bool:
     return False
 
 
+# Objects that are called themselves (`self.dispatch("order_created", payload)`).
+CALLED_OBJECTS = frozenset({"nameko.EventDispatcher"})
 # Client objects whose every public attribute is a remote operation.
 CALLABLE_OBJECTS = frozenset(
     {"grpc.Stub", "zeep.Service", "nameko.RpcProxy", "xmlrpc.ServerProxy", "openapi.Api"}
@@ -176,6 +178,9 @@ class _Builder:
         """What a call's function is: (client object, method), a qualified name, or None."""
         if isinstance(func, cst.Attribute):
             method = func.attr.value
+            itself = self.ev.value(func, scope)  # `self.dispatch(...)`: an object called
+            if isinstance(itself, Obj) and itself.kind in CALLED_OBJECTS:
+                return itself, "__call__"
             base = self.ev.value(func.value, scope)
             if isinstance(base, Obj):
                 return base, method
