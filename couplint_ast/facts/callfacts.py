@@ -150,6 +150,8 @@ class _Builder:
         self.parts = ClientParts(records, self.ev, values)
         self.guards = Guards(self.ev, records.sites)
         self._callers: dict[int, list[CallSite]] | None = None
+        # Only a module that imports such a class can call one of its objects itself.
+        self.called_objects = any(q.startswith("nameko.") for q in records.ctx.bindings.values())
         self.parts.socket_default = any(
             self.callee_name(site.node.func, site.scope) == SOCKET_DEFAULT
             for site in records.sites
@@ -178,9 +180,10 @@ class _Builder:
         """What a call's function is: (client object, method), a qualified name, or None."""
         if isinstance(func, cst.Attribute):
             method = func.attr.value
-            itself = self.ev.value(func, scope)  # `self.dispatch(...)`: an object called
-            if isinstance(itself, Obj) and itself.kind in CALLED_OBJECTS:
-                return itself, "__call__"
+            if self.called_objects:  # `self.dispatch(...)`: an object called itself
+                itself = self.ev.value(func, scope)
+                if isinstance(itself, Obj) and itself.kind in CALLED_OBJECTS:
+                    return itself, "__call__"
             base = self.ev.value(func.value, scope)
             if isinstance(base, Obj):
                 return base, method
