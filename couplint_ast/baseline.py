@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from couplint_ast import __version__
-from couplint_ast.files import write_atomically
+from couplint_ast.files import shown, write_atomically
 from couplint_ast.model import Diagnostic
 
 BASELINE_KEY = "couplint-baseline"
@@ -54,7 +54,7 @@ _FIELDS = {"path": str, "code": str, "message": str, "source": str, "occurrence"
 
 def _entry(path: Path, index: int, raw: object) -> Entry:
     """One entry of a baseline file; `BaselineError` naming the entry and field."""
-    where = f"{_shown(path)}: corrupt couplint baseline: findings[{index}]"
+    where = f"{shown(path)}: corrupt couplint baseline: findings[{index}]"
     if not isinstance(raw, dict):
         raise BaselineError(f"{where}: expected an object, got {type(raw).__name__}")
     for name, kind in _FIELDS.items():
@@ -83,23 +83,23 @@ class Baseline:
         except FileNotFoundError:
             if missing_ok:
                 return cls(path, exists=False)
-            raise BaselineError(f"{_shown(path)}: no such baseline file") from None
+            raise BaselineError(f"{shown(path)}: no such baseline file") from None
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise BaselineError(f"{_shown(path)}: not a couplint baseline ({exc})") from None
+            raise BaselineError(f"{shown(path)}: not a couplint baseline ({exc})") from None
         if isinstance(document, dict) and BASELINE_KEY in document:
             if document[BASELINE_KEY] != BASELINE_SCHEMA:
                 raise BaselineError(
-                    f"{_shown(path)}: baseline format {document[BASELINE_KEY]!r} (this "
+                    f"{shown(path)}: baseline format {document[BASELINE_KEY]!r} (this "
                     f"couplint reads {BASELINE_SCHEMA}): write it again with --write-baseline"
                 )
         else:
             raise BaselineError(
-                f"{_shown(path)}: not a couplint baseline (no '{BASELINE_KEY}': "
+                f"{shown(path)}: not a couplint baseline (no '{BASELINE_KEY}': "
                 f"{BASELINE_SCHEMA} key); `couplint check --write-baseline` writes one"
             )
         findings = document.get("findings")
         if not isinstance(findings, list):
-            raise BaselineError(f"{_shown(path)}: corrupt couplint baseline: no 'findings' list")
+            raise BaselineError(f"{shown(path)}: corrupt couplint baseline: no 'findings' list")
         return cls(path, [_entry(path, i, e) for i, e in enumerate(findings)])
 
     def entries_of(self, diagnostics: Iterable[Diagnostic], lines: Lines) -> list[Entry]:
@@ -144,7 +144,7 @@ class Baseline:
         return new, matched
 
     def new_in_file(
-        self, path: str, diagnostics: Iterable[Diagnostic], lines: Sequence[str]
+        self, diagnostics: Iterable[Diagnostic], lines: Sequence[str]
     ) -> list[Diagnostic]:
         """One file's diagnostics that the baseline does not know (the flake8 plugin)."""
         return self.split(diagnostics, lambda _: lines)[0]
@@ -173,10 +173,5 @@ class Baseline:
             write_atomically(self.path, text)
         except OSError as exc:
             raise BaselineError(
-                f"{_shown(self.path)}: cannot write: {exc.strerror or exc}"
+                f"{shown(self.path)}: cannot write: {exc.strerror or exc}"
             ) from None
-
-
-def _shown(path: Path | str) -> str:
-    rel = os.path.relpath(path)
-    return Path(path).as_posix() if rel.startswith("..") else Path(rel).as_posix()

@@ -16,6 +16,7 @@ from pathlib import Path
 from couplint_ast.baseline import Baseline, BaselineError
 from couplint_ast.config import Config, ConfigError, ConfigFinder
 from couplint_ast.engine import check_codes, display_path, known_codes
+from couplint_ast.files import shown
 from couplint_ast.flake8config import Flake8ConfigError, flake8_selection
 from couplint_ast.graph import WORKSPACE_RULES
 from couplint_ast.model import Diagnostic, Selector
@@ -270,9 +271,3 @@ def _baseline_in_use(explicit: Path | None, plan: Plan) -> Baseline | None:
 def plural(n: int, noun: str = "file") -> str:
     """`1 file`, `2 files`."""
     return f"{n} {noun}" + ("" if n == 1 else "s")
-
-
-def shown(path: Path) -> str:
-    """A path as output shows it: relative to the working directory when below it."""
-    rel = os.path.relpath(path)
-    return path.as_posix() if rel.startswith("..") else Path(rel).as_posix()

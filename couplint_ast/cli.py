@@ -21,7 +21,6 @@ from couplint_ast.checking import (
     apply_baseline,
     involving_staged,
     plural,
-    shown,
     source_lines,
 )
 from couplint_ast.config import ConfigError, ConfigFinder, load_config
@@ -29,9 +28,10 @@ from couplint_ast.engine import (
     PARSE_PROBLEM,
     Linter,
     check_codes,
-    is_silenced,
+    silenced,
     unknown_selector,
 )
+from couplint_ast.files import shown
 from couplint_ast.graph import WORKSPACE_RULES
 from couplint_ast.graph.audit import audit as run_audit
 from couplint_ast.model import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, Diagnostic
@@ -273,28 +273,29 @@ def _check_stdin(
     checker: Checker, stdin_filename: str | None, fmt: str, exit_zero: bool
 ) -> NoReturn:
     """An editor's unsaved buffer: one file's findings, as flake8 gives them."""
-    shown = stdin_filename or "stdin"
+    named = stdin_filename or "stdin"
     finder = ConfigFinder(checker.config_path)
     try:
-        config = finder.config_for(shown)
+        config = finder.config_for(named)
         if config is not None:
             check_codes(config)
     except ConfigError as exc:
         _fail(f"config error: {exc}")
     if config is None:
-        _fail(f"no config found for '{shown}': `couplint init` writes one")
+        _fail(f"no config found for '{named}': `couplint init` writes one")
     text = sys.stdin.read()
     lines = text.splitlines()
-    found = [
-        d
-        for d in Linter(config, checker.selector_for(config)).lint_source(shown, text)
-        if not is_silenced(d.code, lines[d.line - 1] if d.line <= len(lines) else "")
-        and checker.still_selected(d, finder)
-        and not config.excluded(shown)
-    ]
+    found: list[Diagnostic] = []
+    if not config.excluded(named):
+        linter = Linter(config, checker.selector_for(config))
+        found = [
+            d
+            for d in linter.lint_source(named, text)
+            if not silenced(d, lines) and checker.still_selected(d, finder)
+        ]
     if config.baseline is not None:
         try:
-            found = Baseline.read(config.baseline).new_in_file(shown, found, lines)
+            found = Baseline.read(config.baseline).new_in_file(found, lines)
         except BaselineError as exc:
             _fail(str(exc))
     click.echo(_render(sorted(found), fmt, None), nl=False)

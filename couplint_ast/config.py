@@ -6,10 +6,10 @@ import fnmatch
 import os
 import re
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from couplint_ast.model import Selector, code_selector
 
@@ -18,6 +18,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on old Pythons only
     import tomli as tomllib
 
+T = TypeVar("T")
 TEST_DIRS = frozenset({"tests"})
 # Catalog schemas of the database engines: `information_schema.tables` is nobody's `tables`.
 SYSTEM_SCHEMAS = frozenset(
@@ -268,12 +269,25 @@ def _glob_matches(pattern: str, rel: str) -> bool:
 
 def find_config(start: Path | None = None) -> Path | None:
     """The nearest `couplint.toml`, or `pyproject.toml` holding `[tool.couplint]`, upward."""
-    here = Path(os.path.abspath(start or Path.cwd()))
-    for folder in (here, *here.parents):
-        found = _config_in(folder)
+    return _upward(Path(os.path.abspath(start or Path.cwd())), _config_in, {})
+
+
+def _upward(folder: Path, look: Callable[[Path], T | None], memo: dict[Path, T | None]) -> T | None:
+    """What `look` finds in `folder` or the nearest folder above it; with a `memo` kept
+    between calls, each folder is looked at once."""
+    seen = []
+    found: T | None = None
+    for here in (folder, *folder.parents):
+        if here in memo:
+            found = memo[here]
+            break
+        seen.append(here)
+        found = look(here)
         if found is not None:
-            return found
-    return None
+            break
+    for here in seen:
+        memo[here] = found
+    return found
 
 
 def _config_in(folder: Path) -> Path | None:
@@ -308,25 +322,7 @@ class ConfigFinder:
             return self.explicit
         start = Path(os.path.abspath(file))
         folder = start if start.is_dir() else start.parent
-        return self._nearest_from(folder)
-
-    def _nearest_from(self, folder: Path) -> Path | None:
-        if folder in self._nearest:
-            return self._nearest[folder]
-        found = _config_in(folder)
-        if found is None and folder.parent != folder:
-            found = self._nearest_from(folder.parent)
-        self._nearest[folder] = found
-        return found
-
-    def _typo_from(self, folder: Path) -> tuple[Path, str] | None:
-        if folder in self._typos:
-            return self._typos[folder]
-        found = _misspelt_in(folder)
-        if found is None and folder.parent != folder:
-            found = self._typo_from(folder.parent)
-        self._typos[folder] = found
-        return found
+        return _upward(folder, _config_in, self._nearest)
 
     def config_for(self, file: Path | str) -> Config | None:
         """The config of `file`; None when there is none; `ConfigError` when it is broken
@@ -334,7 +330,7 @@ class ConfigFinder:
         path = self.path_for(file)
         if path is None:
             start = Path(os.path.abspath(file))
-            typo = self._typo_from(start if start.is_dir() else start.parent)
+            typo = _upward(start if start.is_dir() else start.parent, _misspelt_in, self._typos)
             if typo is not None:
                 where, name = typo
                 raise ConfigError(where, f"tool.{name}", "not [tool.couplint]: a typo?")
@@ -357,12 +353,7 @@ _TOOL_TABLE = re.compile(rb"^\[\[?tool\.([\w.-]+?)[\].]", re.MULTILINE)
 def _misspelt_table(start: Path | None) -> tuple[Path, str] | None:
     """The nearest pyproject.toml upward with a `[tool.X]` table whose name is close to
     `couplint` (`[tool.coupling]`, `[tool.couplit]`), if any."""
-    here = Path(os.path.abspath(start or Path.cwd()))
-    for folder in (here, *here.parents):
-        found = _misspelt_in(folder)
-        if found is not None:
-            return found
-    return None
+    return _upward(Path(os.path.abspath(start or Path.cwd())), _misspelt_in, {})
 
 
 def _misspelt_in(folder: Path) -> tuple[Path, str] | None:

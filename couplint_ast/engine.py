@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import functools
 import multiprocessing
 import os
 import re
@@ -34,6 +35,7 @@ PARSE_PROBLEM = "does not parse"
 CONFIG_ERROR = "CPL001"
 
 
+@functools.cache
 def known_codes() -> tuple[str, ...]:
     """Every code couplint reports: the config error, the per-file and workspace rules."""
     from couplint_ast.graph import WORKSPACE_RULES
@@ -204,11 +206,7 @@ class Linter:
         if hit.facts is None:
             return FileResult(display, service, problem=hit.problem)
         lines = text.splitlines()
-        found = tuple(
-            d
-            for d in self.check(hit.facts, service)
-            if not is_silenced(d.code, lines[d.line - 1] if d.line <= len(lines) else "")
-        )
+        found = tuple(d for d in self.check(hit.facts, service) if not silenced(d, lines))
         return FileResult(display, service, found, hit.facts if self.collect else None)
 
     def _read(self, display: str, text: str, service: str) -> Cached:
@@ -325,10 +323,14 @@ def apply_noqa(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
                 lines[d.path] = read_source(d.path).splitlines()
             except SourceError:
                 lines[d.path] = []  # a file of another repository (merged facts)
-        text = lines[d.path][d.line - 1] if d.line <= len(lines[d.path]) else ""
-        if not is_silenced(d.code, text):
+        if not silenced(d, lines[d.path]):
             kept.append(d)
     return kept
+
+
+def silenced(d: Diagnostic, lines: Sequence[str]) -> bool:
+    """True when the diagnostic's own line (of `lines`, the file's) says `# noqa` for it."""
+    return is_silenced(d.code, lines[d.line - 1] if 0 < d.line <= len(lines) else "")
 
 
 def is_silenced(code: str, line: str) -> bool:

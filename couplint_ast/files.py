@@ -1,5 +1,5 @@
-"""Writing the files couplint owns (its cache, a baseline) so that no reader, and no
-parallel run, ever sees half of one."""
+"""The files couplint owns (its cache, a baseline): written so that no reader, and no
+parallel run, ever sees half of one; and how a path is shown in what couplint says."""
 
 from __future__ import annotations
 
@@ -31,3 +31,9 @@ def _current_umask() -> int:
 
 
 _UMASK = _current_umask()
+
+
+def shown(path: Path | str) -> str:
+    """A path as couplint shows it: relative to the working directory when below it."""
+    rel = os.path.relpath(path)
+    return Path(path).as_posix() if rel.startswith("..") else Path(rel).as_posix()

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from couplint_ast.files import shown
 from couplint_ast.model import OPT_IN
 
 LOG = logging.getLogger(__name__)
@@ -92,6 +93,5 @@ def flake8_selection(known: tuple[str, ...]) -> Flake8Selection | None:
         here = os.path.abspath(path)
         return matches(here) or folder_excluded(os.path.dirname(here))
 
-    shown = os.path.relpath(found) if not os.path.relpath(found).startswith("..") else found
     named = frozenset(code for code in chosen if code in OPT_IN)
-    return Flake8Selection(Path(shown).as_posix(), selects, excludes, named)
+    return Flake8Selection(shown(found), selects, excludes, named)

@@ -122,6 +122,6 @@ class Plugin:
         text = "".join(self.lines)
         diagnostics = linter.lint_source(self.filename, text, self.tree)
         if baseline is not None:
-            diagnostics = baseline.new_in_file(self.filename, diagnostics, self.lines)
+            diagnostics = baseline.new_in_file(diagnostics, self.lines)
         for d in diagnostics:
             yield d.line, d.col, f"{d.code} {d.message}", type(self)

@@ -96,6 +96,7 @@ class Session:
         self.error: str | None = None
         self.open: dict[str, str] = {}
         self.shut_down = False
+        self.checker: Checker | None = None
 
     def start(self) -> None:
         """Work from the workspace root and index the whole workspace once."""
@@ -106,9 +107,14 @@ class Session:
     def check(self) -> None:
         """Check the whole workspace; keep its findings per file, or the config error."""
         try:
-            run = Checker(self.config_path, Selection()).run([Path(self.root)], jobs=1)
+            # Built once (it reads flake8's config); again after an error, which may be
+            # flake8's config the user has just fixed.
+            if self.checker is None:
+                self.checker = Checker(self.config_path, Selection())
+            run = self.checker.run([Path(self.root)], jobs=1)
             apply_baseline(run, None, None, source_lines())
         except CheckError as exc:
+            self.checker = None
             self.error = str(exc).removeprefix(CONFIG_PREFIX)
             self.found = {}
             return

@@ -19,6 +19,20 @@ packages = ["billing"]
 """
 
 
+# A function that calls `http://<host>/x` synchronously, its call at 5:12.
+SYNC_CALL = (
+    'import requests\n\n\ndef handler():\n    return requests.get("http://{}/x", timeout=2)\n'
+)
+
+
+def cycle_config(first: str, second: str) -> str:
+    """Two services reached at `<name>-api`, only the workspace rules (CPL5xx) selected."""
+    return '[tool.couplint]\nselect = ["CPL5"]\n' + "".join(
+        f'[tool.couplint.services.{name}]\npaths = ["{name}"]\nhosts = ["{name}-api"]\n'
+        for name in (first, second)
+    )
+
+
 # One call whose target no config resolves: an env var that no service's hosts lists.
 UNRESOLVED_CALL = {
     "orders/orders/cart.py": (

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
-from tests.helpers import make_repo
+from tests.helpers import SYNC_CALL, cycle_config, make_repo
 
 
 def test_hook_reports_through_pre_commit(tmp_path: Path) -> None:
@@ -42,17 +42,7 @@ def test_hook_reports_through_pre_commit(tmp_path: Path) -> None:
     )
 
 
-CYCLE_CONFIG = """
-[tool.couplint]
-select = ["CPL5"]
-[tool.couplint.services.orders]
-paths = ["orders"]
-hosts = ["orders-api"]
-[tool.couplint.services.shipping]
-paths = ["shipping"]
-hosts = ["shipping-api"]
-"""
-CALL = 'import requests\n\n\ndef handler():\n    return requests.get("http://{}/x", timeout=2)\n'
+CYCLE_CONFIG = cycle_config("orders", "shipping")
 
 
 def git_repo(root: Path, files: dict[str, str], config: str, env: dict[str, str]) -> list[str]:
@@ -68,7 +58,7 @@ def test_the_hook_blocks_a_commit_that_closes_a_cycle(tmp_path: Path) -> None:
         pytest.skip("git is not installed")
     repo = tmp_path / "repo"
     env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "cache"), "GIT_CONFIG_GLOBAL": ""}
-    files = {"orders/app.py": CALL.format("shipping-api"), "shipping/__init__.py": ""}
+    files = {"orders/app.py": SYNC_CALL.format("shipping-api"), "shipping/__init__.py": ""}
     git = git_repo(repo, files, CYCLE_CONFIG, env)
     # The hook as a team writes it for the installed couplint: the shipped hook's command.
     hook = (
@@ -85,28 +75,25 @@ def test_the_hook_blocks_a_commit_that_closes_a_cycle(tmp_path: Path) -> None:
         check=True,
         capture_output=True,
     )
+
+    def commit(message: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*git, "commit", "-qm", message],
+            cwd=repo,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
     subprocess.run([*git, "add", "."], cwd=repo, check=True, env=env)
-    first = subprocess.run(
-        [*git, "commit", "-qm", "orders calls shipping"],
-        cwd=repo,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    first = commit("orders calls shipping")
     assert first.returncode == 0, first.stdout + first.stderr
     # shipping -> orders closes the cycle: the whole system is judged, and what involves
     # the staged file is reported, in it and in the file at the other end of the cycle.
-    (repo / "shipping/app.py").write_text(CALL.format("orders-api"))
+    (repo / "shipping/app.py").write_text(SYNC_CALL.format("orders-api"))
     subprocess.run([*git, "add", "shipping/app.py"], cwd=repo, check=True, env=env)
-    blocked = subprocess.run(
-        [*git, "commit", "-qm", "shipping calls orders"],
-        cwd=repo,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    blocked = commit("shipping calls orders")
     assert blocked.returncode == 1
     assert (
         "orders/app.py:5:12: CPL502 synchronous call cycle: orders -> shipping -> orders\n"
@@ -116,12 +103,5 @@ def test_the_hook_blocks_a_commit_that_closes_a_cycle(tmp_path: Path) -> None:
     (repo / "orders/util.py").write_text("X = 1\n")
     subprocess.run([*git, "reset", "-q"], cwd=repo, check=True, env=env)
     subprocess.run([*git, "add", "orders/util.py"], cwd=repo, check=True, env=env)
-    other = subprocess.run(
-        [*git, "commit", "-qm", "util"],
-        cwd=repo,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    other = commit("util")
     assert other.returncode == 0, other.stdout + other.stderr

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import make_repo
+from tests.helpers import SYNC_CALL, cycle_config, make_repo
 
 pytest.importorskip("pygls")
 
@@ -25,20 +25,10 @@ IMPORT = "import billing.invoices\n"
 IMPORT_FILES = {"orders/orders/api.py": IMPORT, "billing/billing/invoices.py": "X = 1\n"}
 CPL102 = "imports 'billing.invoices' from package 'billing' of service 'billing'"
 
-CYCLE_CONFIG = """
-[tool.couplint]
-select = ["CPL5"]
-[tool.couplint.services.orders]
-paths = ["orders"]
-hosts = ["orders-api"]
-[tool.couplint.services.billing]
-paths = ["billing"]
-hosts = ["billing-api"]
-"""
-CALL = 'import requests\n\n\ndef handler():\n    return requests.get("http://{}/x", timeout=2)\n'
+CYCLE_CONFIG = cycle_config("orders", "billing")
 CYCLE_FILES = {
-    "orders/app.py": CALL.format("billing-api"),
-    "billing/app.py": CALL.format("orders-api"),
+    "orders/app.py": SYNC_CALL.format("billing-api"),
+    "billing/app.py": SYNC_CALL.format("orders-api"),
 }
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from couplint_ast.cli import main
 from couplint_ast.engine import Linter
-from tests.helpers import cli_runner, make_repo
+from tests.helpers import CONFIG, cli_runner, make_repo
 
 MONO = {
     "couplint.toml": (
@@ -117,21 +117,14 @@ def test_config_option_still_overrides_the_nearest(tmp_path: Path) -> None:
 
 # -- one selection for both front ends ---------------------------------------------------
 
-AGREE_CONFIG = """
-[tool.couplint]
-shared-domain-packages = ["acme_domain"]
-per-file-ignores = { "orders/orders/scripts/*" = ["CPL1"] }
-extend-exclude = ["orders/orders/generated"]
-ignore = ["CPL204"]
-
-[tool.couplint.services.orders]
-paths = ["orders"]
-packages = ["orders"]
-
-[tool.couplint.services.billing]
-paths = ["billing"]
-packages = ["billing"]
-"""
+# The repository of tests.helpers with couplint's own per-file selection.
+AGREE_CONFIG = CONFIG.replace(
+    'shared-domain-packages = ["acme_domain"]\n',
+    'shared-domain-packages = ["acme_domain"]\n'
+    'per-file-ignores = { "orders/orders/scripts/*" = ["CPL1"] }\n'
+    'extend-exclude = ["orders/orders/generated"]\n'
+    'ignore = ["CPL204"]\n',
+)
 AGREE_FILES = {
     ".flake8": (
         "[flake8]\nper-file-ignores =\n    orders/orders/legacy.py: CPL102\n"
