@@ -15,9 +15,11 @@ from typing import Optional
 from couplint_ast.cache import Cached, FactsCache
 from couplint_ast.config import Config, ConfigError
 from couplint_ast.couplings import Couplings
+from couplint_ast.couplings.history import Schema
 from couplint_ast.facts import FileFacts
 from couplint_ast.facts.pyimports import import_facts
 from couplint_ast.facts.types import ClientExport
+from couplint_ast.histories import FolderHistories
 from couplint_ast.model import Diagnostic, Selector, select_all
 from couplint_ast.parse import Prefilter, Text, Verdict, parse
 from couplint_ast.rules import ALL_RULES
@@ -107,6 +109,9 @@ class Linter:
         # With `collect`: (service, path) -> which imported names are other modules'
         # client objects (the workspace index, in its second round).
         self.clients: Callable[[str, str], ClientResolver | None] | None = None
+        # Migration folders read for history (CPL402), for this linter's lifetime.
+        self.histories: FolderHistories | None = None
+        self.judges_history = any(rule.uses_history for rule in self.rules)
 
     def service_of(self, path: str) -> str | None:
         """The service whose code this file is, or None when it is not analysed at all."""
@@ -178,11 +183,38 @@ class Linter:
 
     def check(self, facts: FileFacts, service: str) -> list[Diagnostic]:
         """The enabled rules' diagnostics for one file's facts, sorted, each once."""
-        found = Couplings(facts, self.config, service)  # decided once, read by every rule
+        schema = self.history(facts) if facts.revisions and self.judges_history else None
+        found = Couplings(facts, self.config, service, schema)  # decided once, for every rule
         ignored = self.config.ignored_in
         return sorted(
             {d for rule in self.rules for d in rule.check(found) if not ignored(d.path, d.code)}
         )
+
+    def history(self, facts: FileFacts) -> Schema | None:
+        """The schema a migration's folder built before it; None when not known."""
+        if self.histories is None:
+            self.histories = FolderHistories(self._sibling)
+        return self.histories.before(facts)
+
+    def _sibling(self, path: str, text: str) -> FileFacts | None:
+        """The facts of another file of a migration's folder (through the cache, if any)."""
+        service = self.service_of(path)
+        if service is None:
+            return None
+        cache = self.cache if self.collect else None
+        if cache is None:  # flake8: what history needs, without positions
+            parsed = parse(Text(text))
+            if parsed is None:
+                return None
+            from couplint_ast.facts.extract import extract_facts
+
+            return extract_facts(parsed.module, path, parsed.import_spans, False, history=True)
+        key = cache.key(path, service, text)
+        hit = cache.get(key)
+        if hit is None:
+            hit = self._read(path, text, service)
+            cache.put(key, hit)
+        return hit.facts
 
     def analyse_file(self, path: Path, display: str, key_extra: str = "") -> FileResult:
         """Read, parse and check one file; noqa honoured as flake8 honours it.

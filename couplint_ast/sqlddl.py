@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Optional
 
+from couplint_ast.coltypes import column_type
 from couplint_ast.sqltables import HOLE_NAME, parse_statements
 
 # MySQL's `RENAME TABLE a TO b[, c TO d]`, which sqlglot keeps as an opaque Command.
@@ -23,8 +24,19 @@ _UNKNOWN = re.compile(re.escape(HOLE_NAME), re.IGNORECASE)
 
 
 @dataclass(frozen=True)
+class DdlColumn:
+    """A column a statement defines (`CREATE TABLE`): as `facts.types.ColumnDef`."""
+
+    name: str
+    type: str = ""
+    nullable: Optional[bool] = None  # noqa: UP045 - keeps the module importable on 3.9
+    has_default: bool = False
+
+
+@dataclass(frozen=True)
 class DdlChange:
-    """One schema change of one statement; `kind` uses `MigrationFact.kind`'s vocabulary."""
+    """One schema change of one statement; `kind` uses `MigrationFact.kind`'s vocabulary,
+    and the other fields mean what `MigrationFact`'s do."""
 
     kind: str
     table: str
@@ -34,6 +46,12 @@ class DdlChange:
     has_default: bool = False
     type_change: bool = False
     references: tuple[str, ...] = ()
+    column_type: str = ""
+    drops_default: bool = False
+    unique: bool = False
+    columns: tuple[str, ...] = ()
+    defines: tuple[DdlColumn, ...] = ()
+    full: bool = False  # MySQL MODIFY restates the whole column
 
 
 def ddl_changes(text: str) -> list[DdlChange]:
@@ -70,9 +88,22 @@ def statement_changes(statement: Any) -> Iterator[DdlChange]:
         target = statement.this
         if kind == "TABLE":
             refs = tuple(_references(target))
-            yield DdlChange("create_table", table_name(target), references=refs)
+            defines = tuple(
+                DdlColumn(_name(c.this), _type(c), *_column_def(c))
+                for c in (target.expressions if isinstance(target, exp.Schema) else ())
+                if isinstance(c, exp.ColumnDef)
+            )
+            yield DdlChange("create_table", table_name(target), references=refs, defines=defines)
         elif kind == "INDEX" and isinstance(target, exp.Index):
-            yield DdlChange("index", table_name(target.args.get("table")))
+            params = target.args.get("params")
+            ordered = params.args.get("columns") or () if params is not None else ()
+            columns = tuple(_name(o.this) for o in ordered)
+            yield DdlChange(
+                "index",
+                table_name(target.args.get("table")),
+                unique=bool(statement.args.get("unique")),
+                columns=columns,
+            )
     elif isinstance(statement, exp.Command) and str(statement.this).upper() == "RENAME":
         rest = statement.expression
         yield from _rename_tables(rest.name if isinstance(rest, exp.Expression) else str(rest))
@@ -112,18 +143,30 @@ def _alter_action(table: str, action: Any) -> Iterator[DdlChange]:
         yield DdlChange("rename_table", table, new_name=table_name(action.this))
     elif isinstance(action, exp.AlterColumn):
         allow_null = action.args.get("allow_null")
+        dtype = action.args.get("dtype")
         yield DdlChange(
             "alter_column",
             table,
             _name(action.this),
             nullable=None if allow_null is None else bool(allow_null),
-            type_change=action.args.get("dtype") is not None,
+            has_default=action.args.get("default") is not None,
+            type_change=dtype is not None,
+            column_type=_spelling(dtype),
+            drops_default=bool(action.args.get("drop")) and allow_null is None,
         )
     elif isinstance(action, exp.ColumnDef):
         nullable, has_default = _column_def(action)
         refs = tuple(_references(action))
         yield DdlChange(
-            "add_column", table, _name(action.this), "", nullable, has_default, False, refs
+            "add_column",
+            table,
+            _name(action.this),
+            "",
+            nullable,
+            has_default,
+            False,
+            refs,
+            column_type=_type(action),
         )
     elif isinstance(action, exp.ModifyColumn):  # MySQL MODIFY / CHANGE: restates the column
         definition = action.this
@@ -135,14 +178,44 @@ def _alter_action(table: str, action: Any) -> Iterator[DdlChange]:
             "alter_column",
             table,
             _name(definition),
-            nullable=False if nullable is False else None,
+            nullable=nullable,
             has_default=has_default,
             type_change=renamed is None,
+            column_type=_type(definition),
+            full=True,
         )
     elif isinstance(action, exp.AddConstraint):
-        yield DdlChange("constraint", table, references=tuple(_references(action)))
+        unique = [u for u in action.find_all(exp.UniqueColumnConstraint)]
+        columns = tuple(
+            _name(c) for u in unique if isinstance(u.this, exp.Schema) for c in u.this.expressions
+        )
+        yield DdlChange(
+            "constraint",
+            table,
+            references=tuple(_references(action)),
+            unique=bool(unique),
+            columns=columns,
+        )
     else:
         yield DdlChange("alter_table", table)
+
+
+def _type(node: Any) -> str:
+    """The `coltypes` spelling of a column definition's type."""
+    return _spelling(node.args.get("kind"))
+
+
+def _spelling(dtype: Any) -> str:
+    from sqlglot import exp
+
+    if not isinstance(dtype, exp.DataType):
+        return ""
+    name = str(dtype.this.value) if hasattr(dtype.this, "value") else str(dtype.this)
+    params = []
+    for param in dtype.expressions:
+        text = param.this.name if isinstance(param.this, exp.Literal) else ""
+        params.append(int(text) if text.isdigit() else text)
+    return column_type(name.replace("_", " ") if name == "DOUBLE_PRECISION" else name, params)
 
 
 def _column_def(node: Any) -> tuple[bool | None, bool]:

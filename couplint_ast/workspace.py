@@ -18,10 +18,12 @@ from couplint_ast import __version__
 from couplint_ast.cache import FactsCache
 from couplint_ast.config import Config, ConfigFinder
 from couplint_ast.couplings.index import Needs, WorkspaceIndex
+from couplint_ast.couplings.tables import table_needles
 from couplint_ast.engine import FileResult, Linter, apply_noqa, run_files
 from couplint_ast.facts import FACTS_SCHEMA_VERSION, FileFacts
 from couplint_ast.graph import WORKSPACE_RULES, ServiceGraph, build_graph
 from couplint_ast.model import Diagnostic, Selector
+from couplint_ast.parse import Prefilter, Text
 from couplint_ast.source import SourceError, iter_python_files, read_source
 
 FACTS_KEY = "couplint-facts"
@@ -40,6 +42,9 @@ class Workspace:
     skipped: list[str] = field(default_factory=list)
     # The config of each source file (display path), when not the one the graph is given.
     configs: dict[str, Config] = field(default_factory=dict)
+    # Facts of code outside every service that maps models (a shared package's): the
+    # index resolves the services' queries through them.
+    shared: list[FileFacts] = field(default_factory=list)
 
     def diagnostics(self) -> list[Diagnostic]:
         """The per-file diagnostics of the sources."""
@@ -151,6 +156,7 @@ def collect_plan(
                 workspace.skipped.append(f"{result.path}: {result.problem}")
             if result.facts is not None and result.service is not None:
                 workspace.files.append((result.service, result.facts))
+        workspace.shared = _shared_models(workspace.results, linter_of)
         _parse_what_the_index_needs(workspace, linter_of)
         _resolve_across_modules(workspace, linter_of)
     for path in plan.facts_files:
@@ -169,14 +175,20 @@ def _parse_what_the_index_needs(workspace: Workspace, linter_of: Mapping[str, Li
     done: set[str] = set()
     reparsers: dict[int, Linter] = {}
     for _ in range(NEEDS_ROUNDS):
-        needs = Needs(workspace.files)
+        needs = Needs(workspace.files, workspace.shared)
         if not needs:
             return
-        index = WorkspaceIndex(workspace.files)
+        index = WorkspaceIndex(workspace.files, workspace.shared)
         exports = _client_exports(workspace.files)
         again_facts: dict[str, tuple[str, FileFacts]] = {}
+        shared = {facts.path for facts in workspace.shared}
         for i, result in enumerate(workspace.results):
-            if result.path in done or result.problem is not None or result.service is None:
+            if result.path in done or result.problem is not None:
+                continue
+            if result.service is None:  # a shared package's module a model comes through
+                if result.path not in shared and needs.wants_shared(result.path):
+                    done.add(result.path)
+                    workspace.shared.extend(_parse_shared(result.path))
                 continue
             try:
                 text = read_source(result.path)
@@ -202,6 +214,40 @@ def _parse_what_the_index_needs(workspace: Workspace, linter_of: Mapping[str, Li
         workspace.files = [*kept, *again_facts.values()]
 
 
+def _shared_models(
+    results: Sequence[FileResult], linter_of: Mapping[str, Linter]
+) -> list[FileFacts]:
+    """Facts of the files outside every service (not test code) that may map a model onto
+    a service's table: what a service imports from a shared package of the workspace."""
+    found: list[FileFacts] = []
+    prefilters: dict[int, Prefilter] = {}
+    for result in results:
+        if result.service is not None or result.problem is not None:
+            continue
+        config = linter_of[result.path].config
+        if config.is_test_file(result.path):
+            continue
+        prefilter = prefilters.get(id(config))
+        if prefilter is None:
+            prefilter = prefilters[id(config)] = Prefilter(table_needles(config, ""))
+        try:
+            text = read_source(result.path)
+        except SourceError:
+            continue
+        if prefilter.verdict(Text(text))[0] != "skip":
+            found.extend(_parse_shared(result.path, text))
+    return found
+
+
+def _parse_shared(path: str, text: str | None = None) -> list[FileFacts]:
+    """The facts of one file outside every service, if it reads and parses."""
+    try:
+        facts = Linter.parse_facts(path, text if text is not None else read_source(path), False)
+    except SourceError:
+        return []
+    return [facts] if facts is not None else []
+
+
 def _client_exports(files: Sequence[tuple[str, FileFacts]]) -> dict[str, str]:
     """Per service, a digest of the client objects its modules export: what a file parsed
     for the index also depends on (its cache key names it)."""
@@ -221,7 +267,7 @@ def _client_exports(files: Sequence[tuple[str, FileFacts]]) -> dict[str, str]:
 def _resolve_across_modules(workspace: Workspace, linter_of: Mapping[str, Linter]) -> None:
     """Bind what one file cannot know (imported constants, other modules' wrappers) and
     check again the files whose facts that changes; noqa is honoured as for any file."""
-    index = WorkspaceIndex(workspace.files)
+    index = WorkspaceIndex(workspace.files, workspace.shared)
     resolved = [(service, index.resolve(service, facts)) for service, facts in workspace.files]
     changed = {
         new.path: new for (_, old), (_, new) in zip(workspace.files, resolved) if new is not old

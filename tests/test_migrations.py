@@ -71,8 +71,8 @@ ALEMBIC_UNSAFE = [
         "makes column 'ref' of table 'shipments' NOT NULL",
     ),
     (
-        'op.alter_column("shipments", "ref", existing_type=sa.String(20),'
-        " type_=sa.String(40), existing_nullable=False)",
+        'op.alter_column("shipments", "ref", existing_type=sa.String(40),'
+        " type_=sa.String(20), existing_nullable=False)",
         "changes the type of column 'ref' of table 'shipments'",
     ),
     (
@@ -294,7 +294,13 @@ DJANGO_UNSAFE = [
     (
         'migrations.AddField("shipment", "ref", models.CharField(default="", max_length=20), '
         "preserve_default=False)",
-        "adds NOT NULL column 'ref' to model 'shipment' without a default",
+        "adds NOT NULL column 'ref' to model 'shipment' with a Django default only"
+        " (not in the database)",
+    ),
+    (
+        'migrations.AddField("shipment", "tries", models.IntegerField(default=0))',
+        "adds NOT NULL column 'tries' to model 'shipment' with a Django default only"
+        " (not in the database)",
     ),
     (
         'migrations.AddField("shipment", "order",'
@@ -322,7 +328,6 @@ def test_django_unsafe_operations(op: str, change: str) -> None:
 
 DJANGO_SAFE = [
     'migrations.AddField("shipment", "note", models.TextField(null=True))',
-    'migrations.AddField("shipment", "tries", models.IntegerField(default=0))',
     'migrations.AddField("shipment", "tries", models.IntegerField(db_default=0))',
     'migrations.AddField("shipment", "tags", models.ManyToManyField(to="shipping.tag"))',
     'migrations.AddField("shipment", "seq", models.BigAutoField(primary_key=True))',

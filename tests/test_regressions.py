@@ -134,7 +134,8 @@ def test_setting_or_deleting_a_database_env_var_is_not_a_read() -> None:
 
 
 def test_a_false_default_is_a_default() -> None:
-    # Found on Django's own migrations: BooleanField(default=False) has a default.
+    # Found on Django's own migrations: BooleanField(db_default=False) has a default. A
+    # Django `default=` is not one: Django drops it from the table once the column is added.
     source = """
         from django.db import migrations, models
 
@@ -147,6 +148,13 @@ def test_a_false_default_is_a_default() -> None:
             ]
     """
     assert lint(source, DJANGO_PATH) == [
+        (
+            7,
+            8,
+            "CPL402",
+            "migration adds NOT NULL column 'fragile' to model 'shipment' with a Django default"
+            " only (not in the database) (not backward compatible)",
+        ),
         (
             9,
             8,

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from couplint_ast.cli import main
+from couplint_ast.facts.types import FACTS_SCHEMA_VERSION
 from tests.helpers import cli_runner, make_repo
 
 CONFIG = """
@@ -76,7 +77,7 @@ def test_facts_files_merge_across_repositories(repo: Path) -> None:
     for service in ("orders", "payments", "inventory", "shipping"):
         assert run("facts", service, "--output", f"{service}.json")[0] == 0
     document = json.loads((repo / "orders.json").read_text())
-    assert document["couplint-facts"] == 2
+    assert document["couplint-facts"] == FACTS_SCHEMA_VERSION
     assert [f["service"] for f in document["files"]] == ["orders"]
     merged = ["orders.json", "payments.json", "inventory.json", "shipping.json"]
     code, out, err = run("check", "--workspace-only", *merged)
@@ -95,7 +96,7 @@ def test_incompatible_or_corrupt_facts_files_exit_2(repo: Path) -> None:
         2,
         "",
         "couplint: old.json: facts schema 99 (written by couplint 0.1.0); this couplint 0.1.0"
-        " reads schema 2: run `couplint facts` again\n",
+        " reads schema 3: run `couplint facts` again\n",
     )
     (repo / "bad.json").write_text("{not json")
     code, _, err = run("graph", "bad.json")
@@ -104,7 +105,7 @@ def test_incompatible_or_corrupt_facts_files_exit_2(repo: Path) -> None:
     assert run("check", "other.json")[2] == (
         "couplint: other.json: not a couplint facts file (no 'couplint-facts' key)\n"
     )
-    document["couplint-facts"] = 2
+    document["couplint-facts"] = FACTS_SCHEMA_VERSION
     document["files"][0]["facts"]["calls"][0]["span"] = "line 3"
     (repo / "corrupt.json").write_text(json.dumps(document))
     code, _, err = run("audit", "corrupt.json")

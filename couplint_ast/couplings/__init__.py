@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from couplint_ast.config import Config, PackageOwner
 from couplint_ast.couplings.calls import ServiceCall, service_calls, service_for_host
+from couplint_ast.couplings.history import Schema
 from couplint_ast.couplings.imports import coupled_imports
 from couplint_ast.facts.types import FileFacts, ImportFact, UrlLiteralFact
 from couplint_ast.facts.values import Value, endpoint, url_path
@@ -35,6 +36,7 @@ class Couplings:
     facts: FileFacts
     config: Config
     service: str
+    schema: Schema | None = None  # a migration's: what its folder's history built before it
     _calls: list[ServiceCall] | None = field(default=None, repr=False)
     _imports: list[tuple[ImportFact, PackageOwner]] | None = field(default=None, repr=False)
 

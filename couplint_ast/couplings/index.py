@@ -23,7 +23,7 @@ import re
 from collections.abc import Callable, Iterable
 from pathlib import PurePosixPath
 
-from couplint_ast.facts.types import CallFact, ClientExport, FileFacts, ForwardFact
+from couplint_ast.facts.types import CallFact, ClientExport, FileFacts, ForwardFact, OrmUseFact
 from couplint_ast.facts.values import Part, Value, substitute, url_path
 
 # What a module that may hold a circuit breaker imports: a breaker library, or a name that
@@ -37,22 +37,59 @@ MAX_DEPTH = 4
 class WorkspaceIndex:
     """Exports and wrapper calls of every file, by service and module path."""
 
-    def __init__(self, files: Iterable[tuple[str, FileFacts]]) -> None:
+    def __init__(
+        self, files: Iterable[tuple[str, FileFacts]], shared: Iterable[FileFacts] = ()
+    ) -> None:
         self.files: dict[str, list[tuple[PurePosixPath, FileFacts]]] = {}
         for service, facts in files:
             self.files.setdefault(service, []).append((PurePosixPath(facts.path), facts))
+        # Workspace code outside every service (shared libraries): its models only.
+        self.shared = [(PurePosixPath(facts.path), facts) for facts in shared]
 
     def resolve(self, service: str, facts: FileFacts) -> FileFacts:
-        """`facts` with imported names and other modules' wrappers resolved."""
+        """`facts` with imported names, other modules' wrappers and models resolved."""
         here = PurePosixPath(facts.path)
         calls = [self._named(service, here, call) for call in facts.calls]
         calls = [self._callers_reach(service, facts, call) for call in calls]
         for forward in facts.forwards:
             calls.extend(self._through(service, here, forward))
         calls = [self._guarded(service, here, call) for call in calls]
-        if calls == list(facts.calls):
+        uses = [self._model_use(service, here, use) for use in facts.orm_uses]
+        if calls == list(facts.calls) and uses == list(facts.orm_uses):
             return facts
-        return dataclasses.replace(facts, calls=tuple(calls))
+        return dataclasses.replace(facts, calls=tuple(calls), orm_uses=tuple(uses))
+
+    # -- models of other modules --------------------------------------------------------
+    def _model_use(self, service: str, here: PurePosixPath, use: OrmUseFact) -> OrmUseFact:
+        if use.table or "." not in use.model:
+            return use  # known already, or a class of the file itself
+        table = self.model_table(service, here, use.model)
+        return dataclasses.replace(use, table=table) if table else use
+
+    def model_table(self, service: str, here: PurePosixPath, name: str, depth: int = 0) -> str:
+        """The table the model class `name` (as imported from `here`: `.models.Stock`,
+        `acme_db.models.Stock`) maps, found in a module of the service or of a shared
+        package, through re-exports (`from .stock import Stock`); "" when unknown, or
+        when the class is mapped twice onto different tables."""
+        dots = len(name) - len(name.lstrip("."))
+        module, _, cls = name.lstrip(".").rpartition(".")
+        found = self._module(service, here, "." * dots + module)
+        if found is None and self.shared:
+            found = _find(self.shared, here, "." * dots + module)
+        if found is None:
+            return ""
+        path, facts = found
+        tables = {m.table for m in facts.table_mappings if m.kind == "model" and m.model == cls}
+        if tables:
+            return tables.pop() if len(tables) == 1 else ""
+        if depth >= MAX_DEPTH:
+            return ""
+        found_tables = {  # a package that imports the class from its module(s)
+            self.model_table(service, path, "." * fact.level + fact.module, depth + 1)
+            for fact in facts.imports
+            if fact.module.rpartition(".")[2] == cls and fact.module != name.lstrip(".")
+        }
+        return found_tables.pop() if len(found_tables) == 1 else ""
 
     # -- names imported from another module --------------------------------------------------
     def _named(self, service: str, here: PurePosixPath, call: CallFact) -> CallFact:
@@ -101,28 +138,7 @@ class WorkspaceIndex:
         self, service: str, here: PurePosixPath, module: str
     ) -> tuple[PurePosixPath, FileFacts] | None:
         """The file of `service` that `module` (as imported from `here`) is, if one."""
-        level = len(module) - len(module.lstrip("."))
-        names = [n for n in module.lstrip(".").split(".") if n]
-        files = self.files.get(service, [])
-        if level:
-            base = here.parent
-            for _ in range(level - 1):
-                base = base.parent
-            wanted = [base.joinpath(*names)] if names else [base]
-            candidates = [
-                (p, f)
-                for p, f in files
-                if any(p in (w.with_suffix(".py"), w / "__init__.py") for w in wanted)
-            ]
-        else:
-            tail = "/".join(names)
-            candidates = [
-                (p, f)
-                for p, f in files
-                if p.as_posix().endswith((f"/{tail}.py", f"/{tail}/__init__.py"))
-                or p.as_posix() in (f"{tail}.py", f"{tail}/__init__.py")
-            ]
-        return candidates[0] if len(candidates) == 1 else None
+        return _find(self.files.get(service, []), here, module)
 
     def _guarded(self, service: str, here: PurePosixPath, call: CallFact) -> CallFact:
         """`call` guarded when a decorator or wrapper of it is another module's breaker;
@@ -243,20 +259,32 @@ class WorkspaceIndex:
 
 class Needs:
     """Which files the index still needs, that the prefilter let pass unparsed: modules
-    whose names calls use, settings modules, files that may call a wrapper, and files that
-    may call a method of a client object another module exports.
+    whose names calls use, settings modules, files that may call a wrapper, files that
+    may call a method of a client object another module exports, files that name a model
+    class another module maps (of the service, or of a shared package: `shared`), and the
+    modules such uses import their models from.
 
     `couplint check` parses them in a second round, so that what crosses modules costs
     only where a call needs it (the prefilter stays as tight as flake8's).
     """
 
-    def __init__(self, files: Iterable[tuple[str, FileFacts]]) -> None:
+    def __init__(
+        self, files: Iterable[tuple[str, FileFacts]], shared: Iterable[FileFacts] = ()
+    ) -> None:
         self.modules: dict[str, set[tuple[PurePosixPath, str]]] = {}
         self.settings: set[str] = set()
         self.functions: dict[str, set[str]] = {}
         clients: dict[str, set[str]] = {}
+        models: dict[str, set[str]] = {}
+        common = {m.model for facts in shared for m in facts.table_mappings if m.kind == "model"}
         for service, facts in files:
             here = PurePosixPath(facts.path)
+            for mapping in facts.table_mappings:
+                if mapping.kind == "model" and mapping.model:
+                    models.setdefault(service, set()).add(mapping.model)
+            for use in facts.orm_uses:  # the module an imported model comes from
+                if "." in use.model and not use.table:
+                    self.modules.setdefault(service, set()).add((here, _module_of(use.model)))
             for export in facts.exports:
                 if export.client is not None:
                     clients.setdefault(service, set()).add(export.name)
@@ -285,9 +313,29 @@ class Needs:
             service: re.compile(rf"\b(?:{'|'.join(map(re.escape, sorted(names)))})\s*\.\s*\w+\s*\(")
             for service, names in clients.items()
         }
+        # A model class another module maps, named as a word: `session.query(Stock)`.
+        self._models = {service: _words(names) for service, names in models.items() if names}
+        self._common = _words(common) if common else None
 
     def __bool__(self) -> bool:
-        return bool(self.modules or self.settings or self.functions or self._clients)
+        return bool(
+            self.modules
+            or self.settings
+            or self.functions
+            or self._clients
+            or self._models
+            or self._common
+        )
+
+    def wants_shared(self, path: str) -> bool:
+        """True when the file at `path`, outside every service, is a module that a model
+        use imports its class from (a shared package's `__init__` re-exporting it)."""
+        where = PurePosixPath(path)
+        return any(
+            _is_module(where, here, module)
+            for modules in self.modules.values()
+            for here, module in modules
+        )
 
     def wants(self, service: str, path: str, text: str) -> bool:
         """True when the file at `path` of `service` may hold what a call needs."""
@@ -303,7 +351,48 @@ class Needs:
         if words is not None and words.search(text) is not None:
             return True
         used = self._clients.get(service)
-        return used is not None and used.search(text) is not None
+        if used is not None and used.search(text) is not None:
+            return True
+        return any(
+            named is not None and named.search(text) is not None
+            for named in (self._models.get(service), self._common)
+        )
+
+
+def _words(names: Iterable[str]) -> re.Pattern[str]:
+    """Any of `names` as a whole word."""
+    return re.compile(rf"\b(?:{'|'.join(map(re.escape, sorted(names)))})\b")
+
+
+def _module_of(model: str) -> str:
+    """The module a model is imported from: `.models` of `.models.Stock`, `.` of `.Stock`."""
+    dots = len(model) - len(model.lstrip("."))
+    return "." * dots + model.lstrip(".").rpartition(".")[0]
+
+
+def _find(
+    files: list[tuple[PurePosixPath, FileFacts]], here: PurePosixPath, module: str
+) -> tuple[PurePosixPath, FileFacts] | None:
+    """The one file of `files` that `module` (as imported from `here`) is, if one."""
+    level = len(module) - len(module.lstrip("."))
+    names = [n for n in module.lstrip(".").split(".") if n]
+    if level:
+        base = here.parent
+        for _ in range(level - 1):
+            base = base.parent
+        wanted = [base.joinpath(*names)] if names else [base]
+        paths = {w / "__init__.py" for w in wanted}
+        paths.update(w.with_suffix(".py") for w in wanted if w.name)  # not `.` itself
+        candidates = [(p, f) for p, f in files if p in paths]
+    else:
+        tail = "/".join(names)
+        candidates = [
+            (p, f)
+            for p, f in files
+            if p.as_posix().endswith((f"/{tail}.py", f"/{tail}/__init__.py"))
+            or p.as_posix() in (f"{tail}.py", f"{tail}/__init__.py")
+        ]
+    return candidates[0] if len(candidates) == 1 else None
 
 
 def _is_module(where: PurePosixPath, here: PurePosixPath, module: str) -> bool:

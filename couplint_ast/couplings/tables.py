@@ -111,3 +111,38 @@ def foreign_sql_tables(
             if owner is not None and table.lower() not in seen:
                 seen.add(table.lower())
                 yield fact.span, table, owner
+
+
+def model_tables(facts: FileFacts) -> dict[str, str | None]:
+    """The table each model class of this file maps; None for a class mapped twice onto
+    different tables (defined twice: unknown, never a guess)."""
+    found: dict[str, str | None] = {}
+    for fact in facts.table_mappings:
+        if fact.kind == "model" and fact.model:
+            known = found.get(fact.model, fact.table)
+            found[fact.model] = fact.table if known == fact.table else None
+    return found
+
+
+def foreign_orm_tables(
+    facts: FileFacts, config: Config, service: str, access: str
+) -> Iterator[tuple[Span, str, str, str]]:
+    """(where, model, table, owner) of each ORM query (`access` "read") or write ("write")
+    through a model whose table another service owns: a model of this file, or one the
+    workspace index found in another module (`OrmUseFact.table`). Files that hold migration
+    operations are CPL403's, as for SQL."""
+    if facts.migrations:
+        return
+    for span, model, table, used in orm_table_uses(facts):
+        owner = foreign_table_owner(config, table, service) if used == access else None
+        if owner is not None:
+            yield span, model, table, owner
+
+
+def orm_table_uses(facts: FileFacts) -> Iterator[tuple[Span, str, str, str]]:
+    """(where, model class, table, access) of each ORM use whose model's table is known."""
+    own = model_tables(facts) if facts.orm_uses else {}
+    for fact in facts.orm_uses:
+        table = fact.table or own.get(fact.model)
+        if table:
+            yield fact.span, fact.model.rsplit(".", 1)[-1], table, fact.access

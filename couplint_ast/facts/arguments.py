@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 import libcst as cst
 
+from couplint_ast.coltypes import column_type
 from couplint_ast.facts.context import dotted_name
 
 # What `literal()` returns for anything that is not True, False or None (or is missing).
@@ -71,3 +72,37 @@ def string_dict(node: cst.BaseExpression | None) -> dict[str, cst.BaseExpression
             if isinstance(key, str):
                 items[key] = element.value
     return items
+
+
+def type_spelling(node: cst.BaseExpression | None) -> str:
+    """The `coltypes` spelling of a type as written: `sa.String(255)`, `sa.Integer`,
+    `models.CharField(max_length=20)`; "" for anything else."""
+    if node is None:
+        return ""
+    name = last_name(node)
+    if not isinstance(node, cst.Call):
+        return column_type(name)
+    args = [_plain(a.value) for a in node.args if a.keyword is None and not a.star]
+    keywords = {a.keyword.value: _plain(a.value) for a in node.args if a.keyword is not None}
+    return column_type(name, args, keywords)
+
+
+def _plain(node: cst.BaseExpression) -> object:
+    """An integer or plain string literal's value; None for anything else."""
+    if isinstance(node, cst.Integer) and node.value.isdigit():
+        return int(node.value)
+    if isinstance(node, cst.SimpleString):
+        value = node.evaluated_value
+        return value if isinstance(value, str) else None
+    return None
+
+
+def plain_strings(node: cst.BaseExpression | None) -> tuple[str, ...] | None:
+    """A plain string literal, or a list or tuple of them, as a tuple; None for anything else."""
+    if node is None:
+        return None
+    items = [e.value for e in node.elements] if isinstance(node, (cst.List, cst.Tuple)) else [node]
+    values = [_plain(item) for item in items]
+    if not all(isinstance(v, str) for v in values):
+        return None
+    return tuple(str(v) for v in values)

@@ -47,6 +47,7 @@ class ModuleContext:
         # Positions of the import statements in source order, when the parser had them.
         self.import_spans: tuple[tuple[int, int], ...] | None = None
         self._positions: Mapping[cst.CSTNode, CodeRange] | None = None
+        self.positions = True  # False: every span is 0:0 (history reads no positions)
 
     def bind(self, local: str, qualified: str) -> None:
         """Record that `local` names the imported `qualified` object."""
@@ -62,6 +63,8 @@ class ModuleContext:
 
     def span(self, node: cst.CSTNode) -> Span:
         """Where a node starts; positions are computed on first use, once per file."""
+        if not self.positions:
+            return Span(0, 0)
         if self._positions is None:
             self._positions = self.wrapper.resolve(PositionProvider)
         start = self._positions[node].start

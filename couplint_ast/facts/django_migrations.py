@@ -17,11 +17,13 @@ from couplint_ast.facts.arguments import (
     bind_arguments,
     last_name,
     literal,
+    plain_strings,
     sets_value,
     string_dict,
+    type_spelling,
 )
 from couplint_ast.facts.context import ModuleContext, dotted_name
-from couplint_ast.facts.types import MigrationFact
+from couplint_ast.facts.types import ColumnDef, MigrationFact, RevisionFact
 
 Scope = tuple[str, ...]
 
@@ -106,15 +108,36 @@ class DjangoMigration:
 
     def operations(self) -> Iterator[MigrationFact]:
         """Every operation of the class's `operations = [...]`."""
+        yield from self._list(self._assigned("operations"), "upgrade")
+
+    def revision(self) -> RevisionFact:
+        """The migrations this one depends on, as `label:name` (the file's name is its own
+        id); not `known` when `dependencies` is not a list of literal pairs."""
+        node = self._assigned("dependencies")
+        if node is None:
+            return RevisionFact("django", "")
+        parents: list[str] = []
+        known = isinstance(node, (cst.List, cst.Tuple))
+        for element in node.elements if isinstance(node, (cst.List, cst.Tuple)) else ():
+            pair = plain_strings(element.value)
+            if pair is not None and len(pair) == 2:
+                parents.append(f"{pair[0]}:{pair[1]}")
+            elif not isinstance(element.value, cst.Call):  # swappable_dependency(...): another app
+                known = False
+        return RevisionFact("django", "", tuple(parents), known)
+
+    def _assigned(self, name: str) -> cst.BaseExpression | None:
+        """The value the class body assigns to `name`, if any."""
         body = self.node.body.body if isinstance(self.node.body, cst.IndentedBlock) else ()
         for statement in body:
             if not isinstance(statement, cst.SimpleStatementLine):
                 continue
             for small in statement.body:
                 if isinstance(small, cst.Assign) and any(
-                    dotted_name(t.target) == "operations" for t in small.targets
+                    dotted_name(t.target) == name for t in small.targets
                 ):
-                    yield from self._list(small.value, "upgrade")
+                    return small.value
+        return None
 
     def _list(self, node: cst.BaseExpression | None, phase: str) -> Iterator[MigrationFact]:
         if isinstance(node, (cst.List, cst.Tuple)):
@@ -152,6 +175,7 @@ class DjangoMigration:
         model = model.lower()
         fields: dict[str, Any] = {"model": model, "table": self.tables.get(model, "")}
         if name == "CreateModel":
+            fields["defines"] = tuple(_defines(args.get("fields")))
             options = string_dict(args.get("options"))
             table = text(options.get("db_table"), self.scope)
             if table:
@@ -171,6 +195,12 @@ class DjangoMigration:
                 fields["new_name"] = text(args.get("new_name"), self.scope)
             elif name != "RemoveField":
                 fields.update(_django_field(args, added=name == "AddField"))
+        elif name == "AddConstraint":
+            constraint = args.get("constraint")
+            if isinstance(constraint, cst.Call) and last_name(constraint) == "UniqueConstraint":
+                given = {a.keyword.value: a.value for a in constraint.args if a.keyword}
+                columns = plain_strings(given.get("fields")) or ()
+                fields.update(unique=True, columns=columns)
         if model in self.unmanaged and phase == "upgrade":
             phase = "state"  # Django runs no SQL for a model it does not manage
         yield MigrationFact(span, "django", DJANGO_KINDS[name], phase, **fields)
@@ -190,8 +220,24 @@ class DjangoMigration:
                 yield sql
 
 
+def _defines(node: cst.BaseExpression | None) -> Iterator[ColumnDef]:
+    """The columns of CreateModel's `fields=[("name", models.XField(...)), ...]`."""
+    for element in node.elements if isinstance(node, (cst.List, cst.Tuple)) else ():
+        pair = element.value
+        if not isinstance(pair, cst.Tuple) or len(pair.elements) != 2:
+            continue
+        name = plain_strings(pair.elements[0].value)
+        field = _django_field({"field": pair.elements[1].value}, added=True)
+        if name and field:
+            yield ColumnDef(name[0], field["column_type"], field["nullable"], field["has_default"])
+
+
 def _django_field(args: Mapping[str, cst.BaseExpression], added: bool) -> dict[str, Any]:
-    """Nullability and defaults of `models.XField(...)` in AddField / AlterField."""
+    """Type, nullability and defaults of `models.XField(...)` in AddField / AlterField.
+
+    `default=` is the ORM's: Django sets it on existing rows and drops it from the
+    database, so only `db_default=` (or a value the database makes) is a database default.
+    """
     field = args.get("field")
     if not isinstance(field, cst.Call) or last_name(field.func) in NO_COLUMN_FIELDS:
         return {}
@@ -201,13 +247,14 @@ def _django_field(args: Mapping[str, cst.BaseExpression], added: bool) -> dict[s
         # Django's default is NOT NULL; AlterField restates every field, so only an
         # explicit `null=False` there says the migration makes the column NOT NULL.
         null = False if added else None
-    default = (
-        sets_value(keywords.get("default"), false_is_value=True)
-        and literal(args.get("preserve_default")) is not False
-    )
     return {
         "nullable": null if isinstance(null, bool) else None,
-        "has_default": default
-        or sets_value(keywords.get("db_default"), false_is_value=True)
-        or last_name(field.func) in DB_VALUED_FIELDS,
+        "has_default": sets_value(keywords.get("db_default"), false_is_value=True)
+        or last_name(field.func) in DB_VALUED_FIELDS
+        or literal(keywords.get("primary_key")) is True,
+        "orm_default": sets_value(keywords.get("default"), false_is_value=True),
+        "column_type": type_spelling(field),
+        "full": True,
+        "unique": literal(keywords.get("unique")) is True
+        or last_name(field.func) == "OneToOneField",
     }

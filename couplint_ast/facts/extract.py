@@ -13,6 +13,7 @@ from couplint_ast.facts.databases import DatabaseCollector
 from couplint_ast.facts.imports import ImportCollector
 from couplint_ast.facts.migrations import MigrationCollector
 from couplint_ast.facts.orm import OrmCollector
+from couplint_ast.facts.ormuse import OrmUseCollector
 from couplint_ast.facts.routes import RouteCollector
 from couplint_ast.facts.sql import SqlCollector
 from couplint_ast.facts.startup import StartupCollector
@@ -27,11 +28,14 @@ COLLECTORS: tuple[type[FactCollector], ...] = (
     MigrationCollector,
     SqlCollector,
     OrmCollector,
+    OrmUseCollector,
     DatabaseCollector,
     StartupCollector,
     RouteCollector,
     CallCollector,
 )
+
+HISTORY_COLLECTORS = (AssignmentCollector, ImportCollector, MigrationCollector)
 
 
 def extract_facts(
@@ -41,6 +45,7 @@ def extract_facts(
     workspace: bool = True,
     forwards: bool = True,
     clients: Callable[[str], ClientExport | None] | None = None,
+    history: bool = False,
 ) -> FileFacts:
     """All facts of one file, from one traversal; positions only for what was found.
 
@@ -51,6 +56,8 @@ def extract_facts(
     functions are not (their positions cost a code-generation pass of the file).
     `clients` tells which names imported from the project are client objects built in
     their module (the workspace knows; see `facts.types.ClientExport`).
+    With `history`, only what a migration's history needs is read (its place and its
+    operations, without positions): another file of its folder, read for its sake.
     """
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     ctx = ModuleContext(wrapper)
@@ -58,7 +65,9 @@ def extract_facts(
     ctx.workspace = workspace
     ctx.forwards = workspace and forwards
     ctx.clients = clients
-    collectors = [collector(ctx) for collector in COLLECTORS]
+    kinds = HISTORY_COLLECTORS if history else COLLECTORS
+    ctx.positions = not history
+    collectors = [collector(ctx) for collector in kinds]
     wrapper.visit_batched(collectors)
     fields: FactFields = {}
     for collector in collectors:

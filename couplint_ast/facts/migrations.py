@@ -24,11 +24,18 @@ from typing import Any
 
 import libcst as cst
 
-from couplint_ast.facts.arguments import bind_arguments, last_name, literal, sets_value
+from couplint_ast.facts.arguments import (
+    bind_arguments,
+    last_name,
+    literal,
+    plain_strings,
+    sets_value,
+    type_spelling,
+)
 from couplint_ast.facts.context import FactCollector, ModuleContext, dotted_name
 from couplint_ast.facts.django_migrations import DJANGO_MIGRATION, DjangoMigration
 from couplint_ast.facts.strings import StringResolver
-from couplint_ast.facts.types import FactFields, MigrationFact
+from couplint_ast.facts.types import ColumnDef, FactFields, MigrationFact, RevisionFact
 from couplint_ast.sqlddl import ddl_changes
 from couplint_ast.sqltables import sql_access
 
@@ -96,6 +103,20 @@ class MigrationCollector(FactCollector):
         self.functions: set[str] = set()
         self.edges: dict[str, set[str]] = {}
         self.classes: list[tuple[cst.ClassDef, Scope]] = []
+        # Module-level `revision = ...` / `down_revision = ...` (Alembic).
+        self.revision_assigns: dict[str, cst.BaseExpression] = {}
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        if not self.ctx.scope and len(node.targets) == 1:
+            self._revision_assign(node.targets[0].target, node.value)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if not self.ctx.scope and node.value is not None:
+            self._revision_assign(node.target, node.value)
+
+    def _revision_assign(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
+        if isinstance(target, cst.Name) and target.value in ("revision", "down_revision"):
+            self.revision_assigns[target.value] = value
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         if len(self.ctx.scope) == 1:  # the scope already holds this def: module level
@@ -129,12 +150,30 @@ class MigrationCollector(FactCollector):
     def facts(self) -> FactFields:
         """The FileFacts fields this collector fills."""
         found: list[MigrationFact] = []
+        revisions: list[RevisionFact] = []
         if any(q == "alembic" or q.startswith("alembic.") for q in self.ctx.bindings.values()):
             found.extend(self._alembic())
+            if "revision" in self.revision_assigns:
+                revisions.append(self._alembic_revision())
         for node, scope in self.classes:
             if any(self.qualified(b.value) in DJANGO_MIGRATION for b in node.bases):
-                found.extend(DjangoMigration(self, node, scope).operations())
-        return {"migrations": tuple(fact for op in found for fact in _read_sql(op))}
+                migration = DjangoMigration(self, node, scope)
+                found.extend(migration.operations())
+                revisions.append(migration.revision())
+        groups = iter(range(1, len(found) + 1))
+        migrations = tuple(fact for op in found for fact in _read_sql(op, groups))
+        return {"migrations": migrations, "revisions": tuple(revisions[:1])}
+
+    def _alembic_revision(self) -> RevisionFact:
+        """The revision id and parents the module states; not `known` unless both are
+        literal (a string, None, or a tuple of strings)."""
+        revision = plain_strings(self.revision_assigns["revision"])
+        down = self.revision_assigns.get("down_revision")
+        parents = () if down is None or literal(down) is None else plain_strings(down)
+        known = revision is not None and len(revision) == 1 and parents is not None
+        return RevisionFact(
+            "alembic", revision[0] if known and revision else "", parents or (), known
+        )
 
     # -- Alembic ---------------------------------------------------------------------------
 
@@ -201,6 +240,16 @@ class MigrationCollector(FactCollector):
         elif method == "create_table":
             columns = [a.value for a in call.args if a.keyword is None and not a.star][1:]
             fields["references"] = tuple(r for c in columns for r in self._references(c, scope))
+            defines = [self._sa_column(c, scope) for c in columns]
+            fields["defines"] = tuple(
+                ColumnDef(d["column"], d["column_type"], d["nullable"], d["has_default"])
+                for d in defines
+                if d.get("column")
+            )
+        elif method in ("create_index", "create_unique_constraint"):
+            unique = method == "create_unique_constraint" or literal(args.get("unique")) is True
+            fields["unique"] = unique
+            fields["columns"] = plain_strings(args.get("columns")) or ()
         elif method == "create_foreign_key":
             ref = self._table(args, "referent_table", scope, "referent_schema")
             fields["references"] = (ref,) if ref else ()
@@ -220,7 +269,13 @@ class MigrationCollector(FactCollector):
         type_ = args.get("type_")
         existing = args.get("existing_type")
         same_type = type_ is not None and existing is not None and _code(type_) == _code(existing)
+        existing_nullable = literal(args.get("existing_nullable"))
         return {
+            "column_type": type_spelling(type_),
+            "existing_type": type_spelling(existing),
+            "existing_nullable": existing_nullable if isinstance(existing_nullable, bool) else None,
+            # `server_default=None` drops the default (alembic's "no change" is False).
+            "drops_default": "server_default" in args and literal(args["server_default"]) is None,
             "new_name": self.text(args.get("new_column_name"), scope),
             "nullable": nullable if isinstance(nullable, bool) else None,
             "type_change": type_ is not None and literal(type_) is not None and not same_type,
@@ -238,10 +293,16 @@ class MigrationCollector(FactCollector):
         nullable = literal(keywords.get("nullable"))
         if "nullable" not in keywords:
             # SQLAlchemy's default is nullable unless the column is part of the primary key.
-            nullable = None if literal(keywords.get("primary_key")) is not False else True
+            key = literal(keywords["primary_key"]) if "primary_key" in keywords else False
+            nullable = None if key is not False else True  # a key may come from a sequence
         generated = any(last_name(p) in ("Identity", "Computed") for p in positional[1:])
+        kind = positional[1] if len(positional) > 1 else keywords.get("type_")
         return {
             "column": name,
+            "column_type": type_spelling(kind)
+            if kind is not None
+            and last_name(kind) not in ("ForeignKey", "Identity", "Computed", "Sequence")
+            else "",
             "nullable": nullable if isinstance(nullable, bool) else None,
             "has_default": generated or sets_value(keywords.get("server_default")),
             "references": tuple(self._references(node, scope)),
@@ -337,13 +398,17 @@ def _code(node: cst.CSTNode) -> str:
     return "".join(cst.Module([]).code_for_node(node).split())
 
 
-def _read_sql(fact: MigrationFact) -> Iterator[MigrationFact]:
-    """A raw SQL operation with the tables it reads and writes, then each change it makes."""
+def _read_sql(fact: MigrationFact, groups: Iterator[int]) -> Iterator[MigrationFact]:
+    """A raw SQL operation with the tables it reads and writes, then each change it makes,
+    all in one group (history judges the statements of one text together)."""
     if fact.kind != "sql" or not fact.sql:
         yield fact
         return
     access = sql_access(fact.sql)
     reads, writes = (access.reads, access.writes) if access is not None else ((), ())
-    yield dataclasses.replace(fact, reads=reads, writes=writes)
+    group = next(groups)
+    yield dataclasses.replace(fact, reads=reads, writes=writes, group=group)
     for change in ddl_changes(fact.sql):
-        yield dataclasses.replace(fact, **dataclasses.asdict(change), sql="", from_sql=True)
+        fields = {f.name: getattr(change, f.name) for f in dataclasses.fields(change)}
+        fields["defines"] = tuple(ColumnDef(**dataclasses.asdict(c)) for c in change.defines)
+        yield dataclasses.replace(fact, **fields, sql="", from_sql=True, group=group)

@@ -12,7 +12,7 @@ from typing import Any, Literal, Optional, TypedDict, TypeVar
 from couplint_ast.facts.values import Value
 from couplint_ast.model import Span
 
-FACTS_SCHEMA_VERSION = 2
+FACTS_SCHEMA_VERSION = 3
 
 T = TypeVar("T")
 
@@ -29,6 +29,32 @@ class ImportFact:
     span: Span
     module: str
     level: int = 0
+
+
+@dataclass(frozen=True)
+class ColumnDef:
+    """A column as a migration defines it: `type` is `coltypes.column_type`'s spelling ("" when
+    not known), `nullable` None when not known, `has_default` a database-side default."""
+
+    name: str
+    type: str = ""
+    nullable: Optional[bool] = None  # noqa: UP045 - evaluated at runtime by from_json
+    has_default: bool = False
+
+
+@dataclass(frozen=True)
+class RevisionFact:
+    """Where a migration file sits in its folder's history.
+
+    Alembic: `revision` and `down_revision` (several for a merge, none for a root).
+    Django: the file's own name and the same app's `dependencies` (by migration name).
+    `known` is False when the file states its place in a way that is not a literal.
+    """
+
+    framework: str
+    revision: str
+    parents: tuple[str, ...] = ()
+    known: bool = True
 
 
 @dataclass(frozen=True)
@@ -61,6 +87,18 @@ class MigrationFact:
     reads: tuple[str, ...] = ()
     writes: tuple[str, ...] = ()
     from_sql: bool = False
+    # What history needs (see `couplings.history`): the new type, the type and nullability
+    # the operation says the column had, the columns a table, index or constraint has.
+    column_type: str = ""
+    existing_type: str = ""
+    existing_nullable: Optional[bool] = None  # noqa: UP045 - evaluated at runtime by from_json
+    drops_default: bool = False
+    orm_default: bool = False  # a default the ORM fills in, not the database (Django default=)
+    full: bool = False  # states the whole column (Django AlterField): unstated means default
+    unique: bool = False
+    columns: tuple[str, ...] = ()
+    defines: tuple[ColumnDef, ...] = ()
+    group: int = 0  # operations of one raw SQL text share a group number (>0)
 
 
 @dataclass(frozen=True)
@@ -294,12 +332,34 @@ class ForwardFact:
 
 
 @dataclass(frozen=True)
+class OrmUseFact:
+    """A query (`access` "read") or a write ("write") through an ORM model class.
+
+    - `model`: the class as the module names it, qualified through its imports: `Stock`
+      for a class of this module, `inventory_db.models.Stock` or `.models.Stock` (relative
+      imports keep their dots) for an imported one.
+    - `via`: what the code calls, as written: `session.query`, `select`, `Stock.query`,
+      `Stock.objects.filter`, `Stock.select`, `session.add`, `save`...
+    - `table`: the table the model maps when another module of the workspace defines it,
+      filled by the workspace index (`couplings.index`); "" in the file's own facts (its
+      own models are read from `FileFacts.table_mappings`).
+    """
+
+    span: Span
+    model: str
+    access: str
+    via: str = ""
+    table: str = ""
+
+
+@dataclass(frozen=True)
 class FileFacts:
     """Everything extracted from one file; plain data that survives a JSON round trip."""
 
     path: str
     imports: tuple[ImportFact, ...] = ()
     migrations: tuple[MigrationFact, ...] = ()
+    revisions: tuple[RevisionFact, ...] = ()
     startup: tuple[StartupFact, ...] = ()
     calls: tuple[CallFact, ...] = ()
     brokers: tuple[BrokerFact, ...] = ()
@@ -310,6 +370,7 @@ class FileFacts:
     routes: tuple[RouteFact, ...] = ()
     exports: tuple[ExportFact, ...] = ()
     forwards: tuple[ForwardFact, ...] = ()
+    orm_uses: tuple[OrmUseFact, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict (tuples become lists)."""
@@ -367,6 +428,7 @@ class FactFields(TypedDict, total=False):
 
     imports: tuple[ImportFact, ...]
     migrations: tuple[MigrationFact, ...]
+    revisions: tuple[RevisionFact, ...]
     startup: tuple[StartupFact, ...]
     calls: tuple[CallFact, ...]
     brokers: tuple[BrokerFact, ...]
@@ -377,3 +439,4 @@ class FactFields(TypedDict, total=False):
     routes: tuple[RouteFact, ...]
     exports: tuple[ExportFact, ...]
     forwards: tuple[ForwardFact, ...]
+    orm_uses: tuple[OrmUseFact, ...]

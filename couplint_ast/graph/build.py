@@ -16,7 +16,11 @@ from couplint_ast.config import Config
 from couplint_ast.couplings import Couplings
 from couplint_ast.couplings.calls import BOUNDED, SERVICE, THIRD_PARTY, UNRESOLVED, ServiceCall
 from couplint_ast.couplings.migrations import touched_tables
-from couplint_ast.couplings.tables import foreign_database_owner, foreign_table_owner
+from couplint_ast.couplings.tables import (
+    foreign_database_owner,
+    foreign_table_owner,
+    orm_table_uses,
+)
 from couplint_ast.facts import FileFacts
 from couplint_ast.facts.needles import import_needle
 from couplint_ast.facts.types import CallFact, RouteFact
@@ -89,6 +93,10 @@ def _add_file(
     for mapping in facts.table_mappings:
         detail = f"maps table '{mapping.table}'"
         table_edge(mapping.span.line, mapping.span.col, mapping.table, "maps", detail)
+    for span, model, table, access in orm_table_uses(facts):
+        verb = "reads" if access == "read" else "writes"
+        detail = f"{verb} table '{table}' through model '{model}'"
+        table_edge(span.line, span.col, table, verb, detail)
     for span, table, verb in touched_tables(facts):
         table_edge(span.line, span.col, table, "migrates", f"migration {verb} table '{table}'")
     for ref in facts.database_refs:

@@ -61,6 +61,8 @@ class FileRule:
     message: ClassVar[str]
     VALID: ClassVar[list[Valid]] = []
     INVALID: ClassVar[list[Invalid]] = []
+    # True for a rule that judges a migration against its folder's earlier revisions.
+    uses_history: ClassVar[bool] = False
 
     def check(self, found: Couplings) -> Iterator[Diagnostic]:
         """Diagnostics for one file's couplings; never parses source or SQL."""
