@@ -81,7 +81,7 @@ def _fail(message: str) -> NoReturn:
 def _summary(workspace: Workspace, plan: Plan, extra: Sequence[str] = ()) -> None:
     """What was read, on stderr: files per service, outside every service, skipped."""
     per_service: dict[str, int] = {}
-    outside = tests = 0
+    outside = tests = shared = 0
     governing = {str(path): config for path, config in plan.files}
     for result in workspace.results:
         config = governing.get(result.path, plan.root)
@@ -89,6 +89,8 @@ def _summary(workspace: Workspace, plan: Plan, extra: Sequence[str] = ()) -> Non
             continue  # said below, with its reason
         if result.service is not None:
             per_service[result.service] = per_service.get(result.service, 0) + 1
+        elif result.path in workspace.charged:
+            shared += 1
         elif config is not None and config.is_test_file(result.path):
             tests += 1
         else:
@@ -97,8 +99,11 @@ def _summary(workspace: Workspace, plan: Plan, extra: Sequence[str] = ()) -> Non
     total = sum(per_service.values())
     line = f"couplint: {plural(total)} analysed" + (f" ({counts})" if counts else "")
     merged = len(workspace.files) - sum(1 for r in workspace.results if r.facts is not None)
+    merged -= sum(len(services) for services in workspace.charged.values())
     if not workspace.results and merged:
         line = f"couplint: facts of {plural(merged)} read from facts files"
+    if shared:
+        line += f"; {plural(shared, 'file')} of shared code analysed for the services importing it"
     if outside:
         line += f"; {plural(outside)} outside every service's paths, not analysed"
     if tests:

@@ -17,6 +17,7 @@ from couplint_ast.config import Config, ConfigError
 from couplint_ast.couplings import Couplings
 from couplint_ast.couplings.history import Schema
 from couplint_ast.facts import FileFacts
+from couplint_ast.facts.needles import import_needle
 from couplint_ast.facts.pyimports import import_facts
 from couplint_ast.facts.types import ClientExport
 from couplint_ast.histories import FolderHistories
@@ -111,6 +112,9 @@ class Linter:
         self.clients: Callable[[str, str], ClientResolver | None] | None = None
         # Migration folders read for history (CPL402), for this linter's lifetime.
         self.histories: FolderHistories | None = None
+        # With `collect`: top-level names of the workspace's shared modules (code outside
+        # every service), whose imports tell which services run them (see sharedcode).
+        self.shared_roots: tuple[str, ...] = ()
         self.judges_history = any(rule.uses_history for rule in self.rules)
 
     def service_of(self, path: str) -> str | None:
@@ -229,6 +233,8 @@ class Linter:
         except SourceError as exc:
             return FileResult(display, service, problem=str(exc))
         cache = self.cache if self.collect else None
+        if self.shared_roots:  # what the prefilter lets through depends on them
+            key_extra += "shared:" + ",".join(self.shared_roots)
         key = cache.key(display, service, text, key_extra) if cache is not None else ""
         hit = cache.get(key) if cache is not None else None
         if hit is None:
@@ -286,6 +292,8 @@ class Linter:
                 from couplint_ast.graph.build import graph_needles
 
                 needles.extend(graph_needles())
+                shared = import_needle(self.shared_roots, imports_only=True)
+                needles.extend([shared] if shared is not None else [])
             cached = self._prefilters[service] = Prefilter(needles)
         return cached
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from couplint_ast import __version__
-from couplint_ast.cache import FactsCache
+from couplint_ast.cache import Cached, FactsCache
 from couplint_ast.config import Config, ConfigFinder
 from couplint_ast.couplings.index import Needs, WorkspaceIndex
 from couplint_ast.couplings.tables import table_needles
@@ -24,6 +24,7 @@ from couplint_ast.facts import FACTS_SCHEMA_VERSION, FileFacts
 from couplint_ast.graph import WORKSPACE_RULES, ServiceGraph, build_graph
 from couplint_ast.model import Diagnostic, Selector
 from couplint_ast.parse import Prefilter, Text
+from couplint_ast.sharedcode import importers, shared_diagnostics, shared_modules
 from couplint_ast.source import SourceError, iter_python_files, read_source
 
 FACTS_KEY = "couplint-facts"
@@ -45,6 +46,8 @@ class Workspace:
     # Facts of code outside every service that maps models (a shared package's): the
     # index resolves the services' queries through them.
     shared: list[FileFacts] = field(default_factory=list)
+    # Shared code services import (see `sharedcode`): path -> the services charged with it.
+    charged: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def diagnostics(self) -> list[Diagnostic]:
         """The per-file diagnostics of the sources."""
@@ -141,10 +144,13 @@ def collect_plan(
     `cache`, kept between runs); merge the facts files."""
     workspace = Workspace()
     linters: dict[Path | None, Linter] = {}
+    modules = shared_modules(plan.files)
+    roots = tuple(sorted({name.split(".")[0] for name in modules.values()}))
     for config in plan.configs():
         # Calls of other modules' functions are read in the second round, where needed.
         linter = Linter(config, selector_for(config), collect=True, forwards=False)
         linter.cache = FactsCache(config) if cache and config.path is not None else None
+        linter.shared_roots = roots
         linters[config.path] = linter
     if plan.files:
         work = [(path, linters[config.path]) for path, config in plan.files]
@@ -157,13 +163,73 @@ def collect_plan(
             if result.facts is not None and result.service is not None:
                 workspace.files.append((result.service, result.facts))
         workspace.shared = _shared_models(workspace.results, linter_of)
+        _charge_shared_code(workspace, modules, linter_of)
         _parse_what_the_index_needs(workspace, linter_of)
         _resolve_across_modules(workspace, linter_of)
+        _report_shared_code(workspace, linter_of)
     for path in plan.facts_files:
         files, skipped = read_facts_file(path)
         workspace.files.extend(files)
         workspace.skipped.extend(skipped)
     return workspace
+
+
+def _charge_shared_code(
+    workspace: Workspace, modules: Mapping[str, str], linter_of: Mapping[str, Linter]
+) -> None:
+    """Read the shared modules services import, and count each once for every importer."""
+    facts: dict[str, FileFacts] = {}
+    sources = [(r.service, r.path) for r in workspace.results if r.service is not None]
+    while True:
+        charged = importers(modules, workspace.files, facts, sources)
+        fresh = [path for path in charged if path not in facts]
+        if not fresh:
+            break
+        for path in fresh:
+            found = _shared_facts(path, linter_of[path])
+            facts[path] = found if found is not None else FileFacts(path)
+    roots = {name.split(".")[0] for name in modules.values()}
+    workspace.charged = {
+        path: services
+        for path, services in charged.items()
+        if facts[path].calls  # or a call of another shared module's wrapper
+        or any(f.callee.split(".")[0] in roots for f in facts[path].forwards)
+    }
+    for path, services in workspace.charged.items():
+        workspace.files.extend((service, facts[path]) for service in services)
+
+
+def _shared_facts(path: str, linter: Linter) -> FileFacts | None:
+    """The facts of a shared module (through the cache, if any); None if it does not parse."""
+    try:
+        text = read_source(path)
+    except SourceError:
+        return None
+    cache = linter.cache
+    key = cache.key(path, "", text, "shared") if cache is not None else ""
+    hit = cache.get(key) if cache is not None else None
+    if hit is None:
+        hit = Cached(Linter.parse_facts(path, text))
+        if cache is not None:
+            cache.put(key, hit)
+    return hit.facts
+
+
+def _report_shared_code(workspace: Workspace, linter_of: Mapping[str, Linter]) -> None:
+    """The call findings of each shared module, at its call sites, naming its importers."""
+    if not workspace.charged:
+        return
+    charged: dict[str, list[tuple[str, FileFacts]]] = {}
+    for service, facts in workspace.files:
+        if facts.path in workspace.charged:
+            charged.setdefault(facts.path, []).append((service, facts))
+    results = []
+    for result in workspace.results:
+        if result.path in charged:
+            found = shared_diagnostics(result.path, charged[result.path], linter_of[result.path])
+            result = dataclasses.replace(result, diagnostics=tuple(apply_noqa(found)))
+        results.append(result)
+    workspace.results = results
 
 
 # Rounds of parsing what calls need from other modules (a constant that names another).

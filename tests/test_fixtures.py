@@ -20,11 +20,15 @@ from tests.conftest import ROOT
 MARKER = re.compile(r"#\s*((?:CPL\d{3}[ ,]*)+)\s*$")
 
 
-def markers(root: Path) -> set[tuple[str, int, str]]:
+# What only `couplint check` (and the server) can find, through the workspace index.
+CHECK_MARKER = re.compile(r"#\s*((?:CPL\d{3}[ ,]*)+)\(couplint check\)\s*$")
+
+
+def markers(root: Path, pattern: re.Pattern[str] = MARKER) -> set[tuple[str, int, str]]:
     found = set()
     for path in iter_python_files([root]):
         for number, line in enumerate(path.read_text().splitlines(), 1):
-            match = MARKER.search(line)
+            match = pattern.search(line)
             if match:
                 for code in re.findall(r"CPL\d{3}", match.group(1)):
                     found.add((str(path.relative_to(root)), number, code))
@@ -51,6 +55,17 @@ def workspace_findings(root: Path) -> set[tuple[str, int, str]]:
 def test_shop_markers_match_diagnostics(shop: Path) -> None:
     # Per-file rules (what flake8 shows) plus the workspace rules (what `couplint check` adds).
     assert diagnostics(shop, prefilter=True) | workspace_findings(shop) == markers(shop)
+
+
+def test_couplint_check_adds_exactly_the_findings_marked_for_it(shop: Path) -> None:
+    # Across modules: models and constants of other modules, shared code's calls.
+    config = load_config(shop / "pyproject.toml")
+    workspace = collect([shop], config, select_all)
+    everything = {
+        (str(Path(d.path).resolve().relative_to(shop)), d.line, d.code)
+        for d in workspace.diagnostics()
+    }
+    assert everything - diagnostics(shop, prefilter=True) == markers(shop, CHECK_MARKER)
 
 
 def test_prefilter_never_costs_a_finding(shop: Path) -> None:
