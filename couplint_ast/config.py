@@ -43,6 +43,8 @@ class ServiceConfig:
     tables: tuple[str, ...] = ()
     hosts: tuple[str, ...] = ()
     databases: tuple[str, ...] = ()
+    topics: tuple[str, ...] = ()  # broker exchanges and topics it owns (globs)
+    queues: tuple[str, ...] = ()  # broker queues it consumes (globs)
     from_catalog: bool = False
 
 
@@ -165,6 +167,21 @@ class Config:
             return own_service
         return next(iter(owners)) if len(owners) == 1 else None
 
+    def destination_owner(self, name: str, own_service: str | None = None) -> str | None:
+        """The service whose `topics` or `queues` name a broker destination (globs, case
+        kept: brokers tell `Orders` from `orders`); an entry that is exactly `name` also
+        matches an env var of that name. The file's own service first; one that several
+        other services claim is ambiguous (None)."""
+        owners = {
+            svc.name
+            for svc in self.services
+            for entry in (*svc.topics, *svc.queues)
+            if entry == name or fnmatch.fnmatchcase(name, entry)
+        }
+        if own_service in owners:
+            return own_service
+        return next(iter(owners)) if len(owners) == 1 else None
+
     def package_owner(self, module: str, own_service: str | None) -> PackageOwner | None:
         """Who a dotted import belongs to; the longest configured name wins.
 
@@ -254,7 +271,7 @@ _TYPE_NAMES: Mapping[type, str] = {
     bool: "true or false",
     dict: "a table",
 }
-_SERVICE_KEYS = ("paths", "packages", "tables", "hosts", "databases")
+_SERVICE_KEYS = ("paths", "packages", "tables", "hosts", "databases", "topics", "queues")
 _CONFIG_NAMES = ("couplint.toml", "pyproject.toml")
 
 
@@ -524,6 +541,8 @@ def _services(
             tables=tuple(t.lower() for t in body.get("tables", ())),
             hosts=tuple(body.get("hosts", ())),
             databases=tuple(body.get("databases", ())),
+            topics=tuple(body.get("topics", ())),
+            queues=tuple(body.get("queues", ())),
             from_catalog=from_catalog,
         )
     return result

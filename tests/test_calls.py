@@ -454,7 +454,6 @@ BROKERS = {
     "celery": ("from celery import Celery\napp = Celery('x')\napp.send_task('orders.tasks.place', args=[1])\n", ("celery", "publish", ("orders.tasks.place",))),
     "celery current_app": ("from celery import current_app\ncurrent_app.send_task('t')\n", ("celery", "publish", ("t",))),
     "nats": ("import nats\nasync def f():\n    nc = await nats.connect(u)\n    await nc.publish('subj', b'')\n", ("nats", "publish", ("subj",))),
-    "nats request": ("import nats\nasync def f():\n    nc = await nats.connect(u)\n    await nc.request('rpc', b'', timeout=1)\n", ("nats", "request", ("rpc",))),
     "nats jetstream": ("import nats\nasync def f():\n    js = (await nats.connect(u)).jetstream()\n    await js.subscribe('js')\n", ("nats", "consume", ("js",))),
     "redis publish": ("import redis\nredis.Redis().publish('chan', 'm')\n", ("redis", "publish", ("chan",))),
     "redis xadd": ("import redis\nr = redis.from_url(u)\nr.xadd('stream', {'a': 1})\n", ("redis", "publish", ("stream",))),

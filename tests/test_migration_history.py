@@ -436,3 +436,31 @@ def test_history_of_a_cycle_or_missing_parent_is_unknown() -> None:
     assert missing.before("b.py") is None
     chain = History([entry("a.py", "a"), entry("b.py", "b", "a")])
     assert chain.ancestors("b.py") == ["a"]
+
+
+def test_a_db_table_named_by_an_earlier_migration_is_known_to_cpl403(tmp_path: Path) -> None:
+    # payments' migrations alter a model whose table, named in 0001, orders owns.
+    config = CONFIG.replace('select = ["CPL402"]', 'select = ["CPL403"]') + (
+        '\n[tool.couplint.services.orders]\npaths = ["orders"]\ntables = ["shop_orders"]\n'
+    )
+    path = f"{DJANGO}/0002_paid.py"
+    make_repo(
+        tmp_path,
+        {
+            "orders/__init__.py": "",
+            f"{DJANGO}/__init__.py": "",
+            f"{DJANGO}/0001_initial.py": django(
+                "",
+                'migrations.CreateModel("Order", fields=[("id", models.BigAutoField('
+                'primary_key=True))], options={"db_table": "shop_orders", "managed": True})',
+            ),
+            path: django(
+                '("accounts", "0001_initial")',
+                'migrations.AddField("order", "paid", models.BooleanField(null=True))',
+            ),
+        },
+        config,
+    )
+    assert findings(tmp_path, path) == [
+        f"{path}:7:9: CPL403 migration alters table 'shop_orders' owned by service 'orders'"
+    ]

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from couplint_ast.config import Config
+from couplint_ast.couplings.brokers import request_owner
+from couplint_ast.facts.broker_catalog import REQUEST_LIBRARIES
 from couplint_ast.facts.types import CallFact, FileFacts, StartupFact
 from couplint_ast.facts.values import Alternative, Part, Value, endpoint, url_path
 from couplint_ast.model import Span
@@ -77,11 +79,15 @@ class ServiceCall:
         """How messages name the target: "service 'orders'", "service 'a' or 'b'"."""
         names = " or ".join(f"'{s}'" for s in self.target.services)
         through = f" through '{self.fact.via}'" if self.fact.via else ""
+        if self.fact.client in REQUEST_LIBRARIES and self.fact.target.known:
+            through = f" over '{self.fact.target.shown()}'{through}"  # the request's queue
         return f"service {names}{through}"
 
     def missing(self) -> str:
         """What an unresolved call lacks, in words (CPL305)."""
         part = self.target.missing
+        if part is not None and part.kind == "text" and self.fact.client in REQUEST_LIBRARIES:
+            return f"destination '{part.text}' (add it to a service's queues or topics)"
         return part.describe() if part is not None else "a value computed at run time"
 
 
@@ -144,7 +150,10 @@ def startup_context(call: CallFact, startup: dict[str, StartupFact]) -> str | No
 
 def resolve(value: Value, client: str, config: Config, service: str | None) -> Target:
     """Decide where a target value of `client` goes, seen from `service`."""
-    decided = [_alternative(a, client, config, service) for a in value.alternatives]
+    if client in REQUEST_LIBRARIES:  # a request/reply over a broker: the queue's owner
+        decided = [_request(a, client, config, service) for a in value.alternatives]
+    else:
+        decided = [_alternative(a, client, config, service) for a in value.alternatives]
     for kind in (SERVICE, OWN):
         chosen = [t for t in decided if t.kind == kind]
         if chosen:
@@ -158,6 +167,13 @@ def resolve(value: Value, client: str, config: Config, service: str | None) -> T
         return Target(THIRD_PARTY, host=third[0].host, missing=third[0].missing)
     missing = next((t.missing for t in named or decided if t.missing is not None), None)
     return Target(UNRESOLVED, missing=missing)
+
+
+def _request(alt: Alternative, library: str, config: Config, service: str | None) -> Target:
+    owner, missing = request_owner(alt, library, config, service)
+    if owner is None:
+        return Target(UNRESOLVED, missing=missing)
+    return Target(OWN if owner == service else SERVICE, (owner,), missing=missing)
 
 
 def _names(part: Part | None) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import PurePath
 
+from couplint_ast.couplings.history import Schema
 from couplint_ast.facts import FileFacts
 from couplint_ast.facts.types import MigrationFact
 from couplint_ast.model import Span
@@ -40,10 +41,14 @@ def upgrade_operations(facts: FileFacts) -> Iterator[MigrationFact]:
             yield fact  # raw SQL's changes are facts of their own (read at fact time)
 
 
-def table_of(fact: MigrationFact, path: str) -> str:
-    """The table an operation works on: as stated, else Django's `<app_label>_<model>`."""
+def table_of(fact: MigrationFact, path: str, schema: Schema | None = None) -> str:
+    """The table an operation works on: as stated, else as the history names the model's
+    (`db_table` set by an earlier migration), else Django's `<app_label>_<model>`."""
     if fact.table or not fact.model:
         return fact.table
+    known = schema.tables.get(fact.model.lower()) if schema is not None else None
+    if known is not None and known.name:
+        return known.name
     app = django_app_label(path)
     return f"{app}_{fact.model}" if app else ""
 
@@ -57,10 +62,13 @@ def django_app_label(path: str) -> str:
     return ""
 
 
-def touched_tables(facts: FileFacts) -> Iterator[tuple[Span, str, str]]:
-    """(where, table, verb) for every table the upgrade changes, references, reads or writes."""
+def touched_tables(
+    facts: FileFacts, schema: Schema | None = None
+) -> Iterator[tuple[Span, str, str]]:
+    """(where, table, verb) for every table the upgrade changes, references, reads or writes;
+    `schema` is what the history built before it, if known."""
     for op in upgrade_operations(facts):
-        table = table_of(op, facts.path)
+        table = table_of(op, facts.path, schema)
         if table:
             yield op.span, table, VERBS.get(op.kind, "alters")
         for reference in op.references:

@@ -1,12 +1,15 @@
 """The message-broker catalog, as plain data (no libcst): producers and consumers by library.
 
 Publishing to a broker is asynchronous coupling: recorded as facts for the audit, never a
-synchronous call.
+synchronous call, unless the publisher then waits for the reply (`facts.replies`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+
+from couplint_ast.facts.values import Value
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,8 @@ BROKER_CONSTRUCTORS: dict[str, str] = {
     "aiokafka.AIOKafkaProducer": "aiokafka.AIOKafkaProducer",
     "aiokafka.AIOKafkaConsumer": "aiokafka.AIOKafkaConsumer",
     "pika.BlockingConnection": "pika.Connection",
+    "pika.adapters.BlockingConnection": "pika.Connection",
+    "pika.adapters.blocking_connection.BlockingConnection": "pika.Connection",
     "aio_pika.connect": "aio_pika.Connection",
     "aio_pika.connect_robust": "aio_pika.Connection",
     "kombu.Connection": "kombu.Connection",
@@ -191,3 +196,28 @@ BROKER_OPS: dict[str, dict[str, BrokerOp]] = {
         get="0,name",
     ),
 }
+
+# Libraries whose request/reply is a `CallFact` (client = the library): its target is a
+# destination, owned through `topics`/`queues`, not a host. nameko RPC is addressed by
+# service name like a host (`clientparts`), so it is not one of them.
+REQUEST_LIBRARIES = frozenset(
+    {op.library for ops in BROKER_OPS.values() for op in ops.values()} - {"nameko"}
+)
+
+
+def choose(targets: Sequence[Value], keys: Sequence[Value]) -> tuple[Value, ...]:
+    """The destinations: an exchange named "" (AMQP's default one) routes by routing key."""
+    out = []
+    for target in targets:
+        if literal(target) == "" and keys:
+            out.append(Value.either(keys))
+        else:
+            out.append(target)
+    return tuple(out)
+
+
+def literal(value: Value) -> str | None:
+    """The one literal text `value` always is, else None."""
+    if len(value.alternatives) != 1 or not value.alternatives[0].is_text():
+        return None
+    return value.alternatives[0].text()

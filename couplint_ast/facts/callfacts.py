@@ -7,6 +7,7 @@ import dataclasses
 import libcst as cst
 
 from couplint_ast.facts.brokers import broker_fact
+from couplint_ast.facts.brokers import through_wrappers as broker_wrappers
 from couplint_ast.facts.callsites import CallRecords, CallSite, at_import
 from couplint_ast.facts.catalog import (
     CATALOG_ROOTS,
@@ -31,6 +32,7 @@ from couplint_ast.facts.evaluate import Evaluator
 from couplint_ast.facts.flow import ValueResolver
 from couplint_ast.facts.folding import literal_value
 from couplint_ast.facts.guards import NONE, Guard, Guards
+from couplint_ast.facts.replies import request_call
 from couplint_ast.facts.scopes import Func, Obj, Ref, Scope
 from couplint_ast.facts.types import (
     BrokerFact,
@@ -89,7 +91,10 @@ def build(records: CallRecords) -> FactFields:
             continue
         broker = broker_fact(builder.parts, site, callee)
         if broker is not None:
-            brokers.append(broker)
+            brokers.extend(broker_wrappers(builder, broker, site))
+            reply = request_call(builder, site, broker)  # publish, then await the reply
+            if reply is not None:
+                calls.extend(builder.through_wrappers(reply, site))
         elif isinstance(callee, str) and CONSTRUCTORS.get(callee) in ADDRESSED:
             # A channel or connection built but not called here still names its endpoint.
             builder.parts.base(Obj(CONSTRUCTORS[callee], site.node, site.scope, callee))

@@ -15,6 +15,10 @@ from collections.abc import Iterable
 from couplint_ast.facts.catalog import CLIENT_MODULES
 from couplint_ast.parse import Needle
 
+# What a request/reply module imports, and says (`facts.replies`); `nats` requests always are.
+REQUEST_IMPORTS = ("pika", "aio_pika", "kombu", "celery", "nats")
+REQUEST_WORDS = ("reply_to", "correlation_id", "send_task")
+
 # The ORM collector's catalog (`facts.orm`): Meta keys naming a table, mapping calls.
 META_TABLE_KEYS = ("db_table", "table_name", "table")  # Django, peewee, Tortoise
 META_SCHEMA_KEYS = ("schema", "db_schema")
@@ -45,7 +49,20 @@ def client_needles() -> list[Needle]:
     return [
         *(Needle(_import_needle(m), (_last(m),)) for m in CLIENT_MODULES),
         Needle(r"\bApiClient\s*\(", ("ApiClient",), in_code=True),
+        request_reply_needle(),
     ]
+
+
+def request_reply_needle() -> Needle:
+    """A broker request/reply (`facts.replies`): a module of a broker library that asks
+    for a reply (`reply_to`, `correlation_id`), sends a Celery task, or imports NATS."""
+    libraries = "|".join(REQUEST_IMPORTS)
+    words = "|".join(REQUEST_WORDS)
+    # Read on the code's own text (`parse.code_text`): each import is a line, a call `f(`.
+    asks = rf"\b(?:{words})\b|\brequest\("
+    imports = rf"^[ \t]*(?:from|import)[ \t][^\n#]*?\b(?:{libraries})\b"
+    pattern = rf"(?s)\A(?=.*?{imports}).*?(?:{asks})"
+    return Needle(pattern, (*REQUEST_WORDS, "nats"), in_code=True)
 
 
 def _last(module: str) -> str:

@@ -199,7 +199,14 @@ class BrokerFact:
     - `api`: what the code calls (`kafka.KafkaProducer.send`, `pika.channel.basic_publish`).
     - `destinations`: topics, queues, subjects, exchanges, streams or task names whose
       names are literal (constants included); empty when none is static.
+    - `targets`: every destination as a symbolic `Value` (env vars, settings, parameters of
+      a wrapper...), one per destination the call names; unknown ones have no alternatives.
+      On AMQP's default exchange (`exchange=""`) the destination is the routing key.
+    - `keys`: the routing keys given beside an exchange (pika, kombu, aio-pika), so that a
+      wrapper's caller binding `exchange=""` still names the queue.
     - `scope` and `at_import`: as in `CallFact`.
+    - `via`, `forwarded`, `params`: as in `CallFact`, for a publish or consume made
+      through a wrapper function whose parameters choose the destination.
     """
 
     span: Span
@@ -209,6 +216,11 @@ class BrokerFact:
     destinations: tuple[str, ...] = ()
     scope: str = ""
     at_import: bool = False
+    targets: tuple[Value, ...] = ()
+    keys: tuple[Value, ...] = ()
+    via: str = ""
+    forwarded: bool = False
+    params: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -135,6 +135,8 @@ def _quoted(evidence: Iterable[Evidence]) -> str:
 
 def _service(name: str, by_kind: dict[str, list[Evidence]]) -> tuple[Answer, Answer, Answer]:
     calls, code = by_kind.get("call", []), by_kind.get("imports", [])
+    if not calls and not code:
+        return _messages(name, by_kind)
     at_start = [e for e in calls if e.startup]
     if at_start:
         deploy = Answer("no", f"called at start-up in {_at(at_start[0])}")
@@ -167,6 +169,33 @@ def _service(name: str, by_kind: dict[str, list[Evidence]]) -> tuple[Answer, Ans
     return deploy, run, contract
 
 
+def _messages(name: str, by_kind: dict[str, list[Evidence]]) -> tuple[Answer, Answer, Answer]:
+    """A service reached only through the broker destinations it owns (`topics`/`queues`)."""
+    said = _roles(by_kind)
+    deploy = Answer("yes", f"asynchronous: {said} what it owns")
+    if by_kind.get("publishes"):
+        run = Answer("partly", "the broker must be up; the owner need not be")
+    else:
+        run = Answer("yes", "nothing arrives while the owner is down, nothing fails")
+    contract = Answer("partly", f"the message format of {_quoted(_broker(by_kind))}")
+    return deploy, run, contract
+
+
+def _broker(by_kind: dict[str, list[Evidence]]) -> list[Evidence]:
+    return [*by_kind.get("publishes", []), *by_kind.get("consumes", [])]
+
+
+def _roles(by_kind: dict[str, list[Evidence]]) -> str:
+    """`publishes (2 places) and consumes (1 place)`."""
+    published, consumed = by_kind.get("publishes", []), by_kind.get("consumes", [])
+    roles = []
+    if published:
+        roles.append(f"publishes ({_places(published)})")
+    if consumed:
+        roles.append(f"consumes ({_places(consumed)})")
+    return " and ".join(roles)
+
+
 def _database(name: str, by_kind: dict[str, list[Evidence]]) -> tuple[Answer, Answer, Answer]:
     migrations = by_kind.get("migrates", [])
     every = [e for k in DATABASE_KINDS for e in by_kind.get(k, [])]
@@ -195,15 +224,9 @@ def _library(name: str, by_kind: dict[str, list[Evidence]]) -> tuple[Answer, Ans
 
 
 def _topic(name: str, by_kind: dict[str, list[Evidence]]) -> tuple[Answer, Answer, Answer]:
-    published, consumed = by_kind.get("publishes", []), by_kind.get("consumes", [])
-    roles = []
-    if published:
-        roles.append(f"publishes ({_places(published)})")
-    if consumed:
-        roles.append(f"consumes ({_places(consumed)})")
-    said = " and ".join(roles)
+    said = _roles(by_kind)
     deploy = Answer("yes", f"asynchronous: {said}")
-    if published:
+    if by_kind.get("publishes"):
         run = Answer("partly", "the broker must be up; the consumers need not be")
     else:
         run = Answer("yes", "nothing arrives while the producers are down, nothing fails")
@@ -213,9 +236,22 @@ def _topic(name: str, by_kind: dict[str, list[Evidence]]) -> tuple[Answer, Answe
 
 def _unknown(name: str, by_kind: dict[str, list[Evidence]]) -> tuple[Answer, Answer, Answer]:
     calls = by_kind.get("call", [])
-    missing = _listed(e.detail.rsplit(" (", 1)[-1].rstrip(")") for e in calls)
-    count = f"{len(calls)} call" + ("s" if len(calls) != 1 else "")
-    why = f"{count} to a target couplint cannot resolve ({missing}); see CPL305"
+    reasons = []
+    if calls:
+        missing = _listed(_missing(e) for e in calls)
+        count = f"{len(calls)} call" + ("s" if len(calls) != 1 else "")
+        reasons.append(f"{count} to a target couplint cannot resolve ({missing}); see CPL305")
+    messages = _broker(by_kind)
+    if messages:  # publishes and consumes whose destination has no name here
+        missing = _listed(_missing(e) for e in messages)
+        count = f"{len(messages)} message destination" + ("s" if len(messages) != 1 else "")
+        reasons.append(f"{count} couplint cannot name ({missing})")
+    why = "; ".join(reasons)
     at_start = [e for e in calls if e.startup]
     deploy = Answer("no", f"called at start-up in {_at(at_start[0])}") if at_start else None
     return deploy or Answer("unknown", why), Answer("unknown", why), Answer("unknown", why)
+
+
+def _missing(evidence: Evidence) -> str:
+    """What the evidence of an unknown target says is missing: its last parenthesis."""
+    return evidence.detail.rsplit(" (", 1)[-1].rstrip(")")

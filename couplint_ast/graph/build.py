@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 
 from couplint_ast.config import Config
 from couplint_ast.couplings import Couplings
+from couplint_ast.couplings.brokers import BrokerUse, broker_uses
 from couplint_ast.couplings.calls import BOUNDED, SERVICE, THIRD_PARTY, UNRESOLVED, ServiceCall
 from couplint_ast.couplings.migrations import touched_tables
 from couplint_ast.couplings.tables import (
@@ -22,6 +23,7 @@ from couplint_ast.couplings.tables import (
     orm_table_uses,
 )
 from couplint_ast.facts import FileFacts
+from couplint_ast.facts.broker_catalog import REQUEST_LIBRARIES
 from couplint_ast.facts.needles import import_needle
 from couplint_ast.facts.types import CallFact, RouteFact
 from couplint_ast.graph.model import CallSite, Evidence, ServiceGraph, node_id
@@ -105,18 +107,34 @@ def _add_file(
             target = graph.add_node("database", db_owner)
             detail = f"connects through '{ref.name}'"
             graph.add_edge(me, target, "connects", evidence(ref.span.line, ref.span.col, detail))
-    for broker in facts.brokers:
-        for destination in broker.destinations:
-            if not destination.isprintable():
-                continue
-            target = graph.add_node("topic", destination)
-            kind = "publishes" if broker.operation == "publish" else "consumes"
-            detail = f"{kind} '{destination}' via {broker.api}"
-            graph.add_edge(me, target, kind, evidence(broker.span.line, broker.span.col, detail))
+    # A publish whose reply is awaited is a call (`facts.replies`), drawn as one below.
+    requests = {c.span for c in facts.calls if c.client in REQUEST_LIBRARIES}
+    for use in broker_uses(facts, config, service):
+        if use.fact.span not in requests:
+            _add_broker(graph, me, use, evidence(use.fact.span.line, use.fact.span.col, ""))
 
     for call in found.calls:
         if not call.fact.forwarded:  # a wrapper's call is drawn at its callers
             _add_call(graph, service, facts.path, call, routes)
+
+
+def _add_broker(graph: ServiceGraph, me: str, use: BrokerUse, where: Evidence) -> None:
+    """A broker use: an edge to its topic (publishers and consumers of one name meet
+    there), another to the service that owns it, or one to the unknown targets."""
+    kind = "publishes" if use.fact.operation == "publish" else "consumes"
+    found = use.destination
+    evidence = dataclasses.replace(where, detail=use.describe())
+    if found.name is None:
+        missing = found.missing.describe() if found.missing else "a value computed at run time"
+        evidence = dataclasses.replace(evidence, detail=f"{evidence.detail} ({missing})")
+        graph.add_edge(me, graph.add_node("unknown", "unresolved target"), kind, evidence)
+        return
+    graph.add_edge(me, graph.add_node("topic", found.name), kind, evidence)
+    if found.owner is not None:
+        owned = dataclasses.replace(
+            evidence, detail=f"{evidence.detail} (owned by '{found.owner}')"
+        )
+        graph.add_edge(me, graph.add_service(found.owner), kind, owned)
 
 
 def _add_call(
@@ -129,7 +147,10 @@ def _add_call(
     call = found.fact
     shown = call.path or ""
     via = f"via {call.api}" + (f" through '{call.via}'" if call.via else "")
-    detail = " ".join(part for part in (call.method, shown, via) if part)
+    method = call.method
+    if call.client in REQUEST_LIBRARIES:  # a request/reply: its queue, as its caller binds it
+        method = call.target.shown() if call.target.known else ""
+    detail = " ".join(part for part in (method, shown, via) if part)
     evidence = Evidence(
         path,
         call.span.line,

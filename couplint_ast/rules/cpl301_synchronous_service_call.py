@@ -25,7 +25,10 @@ class SynchronousServiceCall(FileRule):
     same module (`_proxy(USERS_URL, path)`) is reported where the wrapper is called, the
     place that chooses the service. Calls to the file's own service, to third parties (a
     host no service claims, or `ignore-hosts`) and to targets that cannot be resolved
-    (CPL305, opt-in) are not reported; broker publishes are asynchronous and never are.
+    (CPL305, opt-in) are not reported; broker publishes are asynchronous and never are,
+    unless the publisher waits for the reply: a request/reply (`reply_to` or
+    `correlation_id` and a wait in the same function, Celery `send_task(...).get()`, NATS
+    `request`) is a call to the service whose `queues` or `topics` own its destination.
 
     ## Why is this bad?
     A synchronous call makes this service available only while the other one is: its
@@ -49,6 +52,7 @@ class SynchronousServiceCall(FileRule):
     ## Options
     - `services.<name>.hosts`: host names, `host:port` or env var names of each service.
     - `ignore-hosts`: third-party hosts (and subdomains) or env var names, never reported.
+    - `services.<name>.queues` / `topics`: the broker destinations each service owns.
     """
 
     code = "CPL301"

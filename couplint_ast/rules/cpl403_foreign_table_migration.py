@@ -46,6 +46,7 @@ class ForeignTableMigration(FileRule):
     """
 
     code = "CPL403"
+    uses_history = True  # a model's table may have been named by an earlier migration
     message = "migration {verb} table '{table}' owned by service '{owner}'"
     VALID = [
         Valid(
@@ -77,7 +78,7 @@ class ForeignTableMigration(FileRule):
     def check(self, found: Couplings) -> Iterator[Diagnostic]:
         facts, config, service = found.facts, found.config, found.service
         seen: set[tuple[Span, str]] = set()
-        for span, table, verb in touched_tables(facts):
+        for span, table, verb in touched_tables(facts, found.schema):
             owner = config.table_owner(table, service)
             if owner is None or owner == service or (span, table.lower()) in seen:
                 continue
