@@ -554,3 +554,72 @@ def test_a_client_class_bound_at_its_construction_asks_its_queue() -> None:
         (17, 8, "CPL301", "synchronous call to service 'orders' over 'orders.rpc' with pika"),
         (17, 8, "CPL302", "pika.channel.basic_publish() has no timeout"),
     ]
+
+
+ACROSS_MODULES = {
+    "orders/orders/__init__.py": "",
+    "billing/billing/__init__.py": "",
+    "orders/orders/events.py": (
+        "import pika\n\nchannel = pika.BlockingConnection(pika.ConnectionParameters('mq'))"
+        ".channel()\n\n\ndef publish_event(exchange, routing_key, body):\n"
+        "    channel.basic_publish(exchange=exchange, routing_key=routing_key, body=body)\n"
+    ),
+    "orders/orders/config.py": 'INVOICES = "billing.invoices"\n',
+    "orders/orders/api.py": (
+        "from .config import INVOICES\nfrom .events import publish_event\n\n\n"
+        "def place(order):\n"
+        '    publish_event("orders.events", "order.created", b"{}")\n'
+        '    publish_event("", INVOICES, b"{}")\n'
+    ),
+}
+ACROSS_CONFIG = """
+[tool.couplint]
+[tool.couplint.services.orders]
+paths = ["orders"]
+packages = ["orders"]
+topics = ["orders.*"]
+[tool.couplint.services.billing]
+paths = ["billing"]
+packages = ["billing"]
+queues = ["billing.invoices"]
+"""
+
+
+def test_a_wrapper_of_another_module_publishes_to_what_each_caller_names(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The wrapper's own publish is drawn at its callers, with the queue an imported
+    # constant names; flake8, which sees one file, reports nothing (publishing is async).
+    make_repo(tmp_path, ACROSS_MODULES, ACROSS_CONFIG)
+    monkeypatch.chdir(tmp_path)
+    result = cli_runner().invoke(main, ["graph", "--format", "json"])
+    edges = {
+        (e["source"], e["target"], x["path"], x["line"], x["detail"])
+        for e in json.loads(result.stdout)["edges"]
+        for x in e["evidence"]
+    }
+    via = "via pika.channel.basic_publish through 'publish_event'"
+    assert edges == {
+        (
+            "service:orders",
+            "topic:orders.events",
+            "orders/orders/api.py",
+            6,
+            f"publishes 'orders.events' {via}",
+        ),
+        (
+            "service:orders",
+            "topic:billing.invoices",
+            "orders/orders/api.py",
+            7,
+            f"publishes 'billing.invoices' {via}",
+        ),
+        (
+            "service:orders",
+            "service:billing",
+            "orders/orders/api.py",
+            7,
+            f"publishes 'billing.invoices' {via} (owned by 'billing')",
+        ),
+    }
+    assert cli_runner().invoke(main, ["check"]).stdout == ""

@@ -23,7 +23,15 @@ import re
 from collections.abc import Callable, Iterable
 from pathlib import PurePosixPath
 
-from couplint_ast.facts.types import CallFact, ClientExport, FileFacts, ForwardFact, OrmUseFact
+from couplint_ast.facts.broker_catalog import choose, literal
+from couplint_ast.facts.types import (
+    BrokerFact,
+    CallFact,
+    ClientExport,
+    FileFacts,
+    ForwardFact,
+    OrmUseFact,
+)
 from couplint_ast.facts.values import Part, Value, substitute, url_path
 
 # What a module that may hold a circuit breaker imports: a breaker library, or a name that
@@ -55,9 +63,15 @@ class WorkspaceIndex:
             calls.extend(self._through(service, here, forward))
         calls = [self._guarded(service, here, call) for call in calls]
         uses = [self._model_use(service, here, use) for use in facts.orm_uses]
-        if calls == list(facts.calls) and uses == list(facts.orm_uses):
+        brokers = [self._broker_named(service, here, fact) for fact in facts.brokers]
+        brokers = [self._broker_callers(service, facts, fact) for fact in brokers]
+        for forward in facts.forwards:
+            brokers.extend(self._through_brokers(service, here, forward))
+        if (calls, uses, brokers) == (list(facts.calls), list(facts.orm_uses), list(facts.brokers)):
             return facts
-        return dataclasses.replace(facts, calls=tuple(calls), orm_uses=tuple(uses))
+        return dataclasses.replace(
+            facts, calls=tuple(calls), orm_uses=tuple(uses), brokers=tuple(brokers)
+        )
 
     # -- models of other modules --------------------------------------------------------
     def _model_use(self, service: str, here: PurePosixPath, use: OrmUseFact) -> OrmUseFact:
@@ -239,6 +253,70 @@ class WorkspaceIndex:
             )
         return made
 
+    # -- brokers: destinations through imported names and other modules' wrappers ----------
+    def _broker_named(self, service: str, here: PurePosixPath, fact: BrokerFact) -> BrokerFact:
+        targets = tuple(self.value(service, here, v) for v in fact.targets)
+        keys = tuple(self.value(service, here, v) for v in fact.keys)
+        if (targets, keys) == (fact.targets, fact.keys):
+            return fact
+        return dataclasses.replace(
+            fact, targets=targets, keys=keys, destinations=_literals(choose(targets, keys))
+        )
+
+    def _through_brokers(
+        self, service: str, here: PurePosixPath, forward: ForwardFact
+    ) -> list[BrokerFact]:
+        """Broker facts at `forward`'s call site for each publish or consume its wrapper
+        (a function of another module) makes with destinations its parameters choose."""
+        found = self._wrapper(service, here, forward.callee)
+        if found is None:
+            return []
+        path, facts, function = found
+        made = []
+        for fact in facts.brokers:
+            if fact.scope != function or fact.via or not fact.params:
+                continue
+
+            def bound(values: tuple[Value, ...], fact: BrokerFact = fact) -> tuple[Value, ...]:
+                return tuple(
+                    self.value(
+                        service,
+                        path,
+                        self.value(service, here, _bind_value(v, fact.scope, fact.params, forward)),
+                    )
+                    for v in values
+                )
+
+            targets, keys = bound(fact.targets), bound(fact.keys)
+            made.append(
+                dataclasses.replace(
+                    fact,
+                    span=forward.span,
+                    targets=targets,
+                    keys=keys,
+                    destinations=_literals(choose(targets, keys)),
+                    scope=forward.scope,
+                    at_import=forward.at_import,
+                    via=function,
+                    forwarded=False,
+                    params=(),
+                )
+            )
+        return made
+
+    def _broker_callers(self, service: str, facts: FileFacts, fact: BrokerFact) -> BrokerFact:
+        """A wrapper's own publish or consume is drawn at its callers when modules of the
+        service call it (`_through_brokers`), not also where it stands."""
+        if fact.forwarded or not fact.params or fact.via or not fact.scope or "." in fact.scope:
+            return fact
+        here = PurePosixPath(facts.path)
+        for path, other in self.files.get(service, []):
+            for forward in other.forwards:
+                found = self._wrapper(service, path, forward.callee)
+                if found is not None and found[0] == here and found[2] == fact.scope:
+                    return dataclasses.replace(fact, forwarded=True)
+        return fact
+
     def _callers_reach(self, service: str, facts: FileFacts, call: CallFact) -> CallFact:
         """A wrapper's own call, with the targets its callers in other modules give it."""
         if not call.params or call.via or not call.scope or "." in call.scope:
@@ -289,6 +367,7 @@ class Needs:
                 if export.client is not None:
                     clients.setdefault(service, set()).add(export.name)
             values = [call.target for call in facts.calls]
+            values += [v for fact in facts.brokers for v in (*fact.targets, *fact.keys)]
             values += [value for forward in facts.forwards for _, value in forward.args]
             for call in facts.calls:  # guards imported from another module: `.breakers.b`
                 for name in call.imported_guards:
@@ -301,9 +380,10 @@ class Needs:
                         self.modules.setdefault(service, set()).add((here, part.owner))
                     elif part.kind == "setting":
                         self.settings.add(service)
-            for call in facts.calls:
-                if call.params and call.scope and "." not in call.scope and not call.via:
-                    self.functions.setdefault(service, set()).add(call.scope)
+            made: list[CallFact | BrokerFact] = [*facts.calls, *facts.brokers]
+            for fact in made:  # a wrapper other modules may call
+                if fact.params and fact.scope and "." not in fact.scope and not fact.via:
+                    self.functions.setdefault(service, set()).add(fact.scope)
         self._words = {
             service: re.compile(rf"\b(?:{'|'.join(map(re.escape, sorted(names)))})\s*\(")
             for service, names in self.functions.items()
@@ -416,14 +496,24 @@ def _is_module(where: PurePosixPath, here: PurePosixPath, module: str) -> bool:
 
 def _bind(call: CallFact, forward: ForwardFact) -> Value:
     """The wrapper call's target with its parameters replaced by the call site's arguments."""
+    return _bind_value(call.target, call.scope, call.params, forward)
+
+
+def _bind_value(value: Value, scope: str, params: tuple[str, ...], forward: ForwardFact) -> Value:
+    """`value` of function `scope` with its parameters replaced by `forward`'s arguments."""
     given = dict(forward.args)
-    for index, name in enumerate(call.params):
+    for index, name in enumerate(params):
         if str(index) in given and name not in given:
             given[name] = given[str(index)]
 
     def replace(part: Part) -> Value | None:
-        if part.kind == "param" and part.owner == call.scope:
+        if part.kind == "param" and part.owner == scope:
             return given.get(part.text)
         return None
 
-    return substitute(call.target, replace)
+    return substitute(value, replace)
+
+
+def _literals(values: Iterable[Value]) -> tuple[str, ...]:
+    """The destinations among `values` that are one literal name."""
+    return tuple(name for name in (literal(v) for v in values) if name)

@@ -124,7 +124,7 @@ def exports(
             found.append(ExportFact(name, Value(), client))
             continue
         value = values.value(cst.Name(name), ())
-        if _telling(value):
+        if _telling(value) or _short_text(value):  # a host, a topic, a queue's name
             found.append(ExportFact(name, value))
     return tuple(found)
 
@@ -137,6 +137,14 @@ def _telling(value: Value, settings: bool = True) -> bool:
         if part.kind == "text" and "://" in part.text:
             return True
     return False
+
+
+def _short_text(value: Value) -> bool:
+    """A literal a wrapper may take as a name (a host, a topic, a routing key)."""
+    if len(value.alternatives) != 1 or not value.alternatives[0].is_text():
+        return False
+    text = value.alternatives[0].text()
+    return len(text) <= 200 and "\n" not in text  # "" too: AMQP's default exchange
 
 
 # Objects that are called themselves (`self.dispatch("order_created", payload)`).
@@ -335,7 +343,7 @@ class _Builder:
                 value = self.values.value(arg.value, site.scope, site.point)
                 # Settings are read where they are used (the index finds their module);
                 # leaving them out keeps positions uncomputed in most framework files.
-                if _telling(value, settings=False):
+                if _telling(value, settings=False) or _short_text(value):
                     key = arg.keyword.value if arg.keyword is not None else str(index)
                     args.append((key, value))
             if args:
