@@ -360,3 +360,36 @@ def test_an_alembic_environment_is_no_import_root(tmp_path: Path) -> None:
     services = inferred(run("init", str(tmp_path))[1])["services"]
     assert isinstance(services, dict)
     assert services["orders"]["packages"] == ["orders"]
+
+
+def test_init_lists_the_queues_a_service_consumes(tmp_path: Path) -> None:
+    consumer = (
+        "import os\n\nimport pika\n\nchannel = pika.BlockingConnection("
+        "pika.ConnectionParameters('mq')).channel()\n"
+        "channel.basic_consume(queue=os.environ['VIDEO_QUEUE'], on_message_callback=print)\n"
+        "channel.basic_consume(queue='thumbnails', on_message_callback=print)\n"
+        "channel.basic_consume(queue='audit', on_message_callback=print)\n"
+    )
+    build(
+        tmp_path,
+        {
+            "docker-compose.yml": (
+                "services:\n  converter:\n    build: ./converter\n"
+                "  archive:\n    build: ./archive\n"
+            ),
+            "converter/worker.py": consumer,
+            # It consumes what converter does, and publishes (which makes no queue its own).
+            "archive/worker.py": (
+                "import pika\n\nch = pika.BlockingConnection(pika.ConnectionParameters('mq'))"
+                ".channel()\nch.basic_consume(queue='audit', on_message_callback=print)\n"
+                "ch.basic_publish(exchange='', routing_key='thumbnails', body=b'')\n"
+            ),
+        },
+    )
+    code, out, err = run("init", str(tmp_path))
+    services = inferred(out)["services"]
+    assert isinstance(services, dict)
+    assert services["converter"]["queues"] == ["VIDEO_QUEUE", "thumbnails"]
+    assert "queues" not in services["archive"]
+    assert "converter/worker.py:6: consumes" in out
+    assert "queue 'audit' is consumed by archive, converter: left out" in err

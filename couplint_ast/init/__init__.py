@@ -16,12 +16,13 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from couplint_ast.config import Config, ServiceConfig
+from couplint_ast.facts.values import Value
 from couplint_ast.init.compose import COMPOSE_NAME, Service, read_compose, read_env_file
 from couplint_ast.init.kubernetes import KubeService, Workload, read_manifests
 from couplint_ast.init.models import mounts, sql_tables
@@ -122,6 +123,7 @@ class Inferred:
     tables: list[Entry] = field(default_factory=list)
     hosts: list[Entry] = field(default_factory=list)
     databases: list[Entry] = field(default_factory=list)
+    queues: list[Entry] = field(default_factory=list)
 
 
 @dataclass
@@ -206,6 +208,7 @@ def _infer(root: Path) -> Inference:
     _shared(found, files, root)
     _mounted_routes(found, root)
     _third_parties(found, root)
+    _consumed_queues(found, root)
     _unique_hosts(found)
     if not found.services:
         found.notes.append(
@@ -850,6 +853,52 @@ def _third_parties(found: Inference, root: Path) -> None:
                     _add(found.ignore_hosts, host, f"{_rel(path, root)}:{line}: a third party")
 
 
+# Files that may consume from a broker: the word says so (kept loose; the facts decide).
+_CONSUMES = re.compile(r"consume|Consumer|subscribe|event_handler")
+
+
+def _consumed_queues(found: Inference, root: Path) -> None:
+    """The queues and topics a service's code consumes (a literal name, or the env var it
+    is read from): its `queues`. One that two services consume is left out, with a note."""
+    from couplint_ast.engine import Linter  # libcst: only for the files that may consume
+
+    consumers: dict[str, set[str]] = {}
+    for service in found.services.values():
+        for entry in service.paths:
+            for path in _python_files(root / entry.value):
+                text = _read(path)
+                if not _CONSUMES.search(text):
+                    continue
+                facts = Linter.parse_facts(_rel(path, root), text, workspace=False)
+                for fact in facts.brokers if facts is not None else ():
+                    if fact.operation != "consume":
+                        continue
+                    for name in _queue_names(fact.targets):
+                        evidence = f"{_rel(path, root)}:{fact.span.line}: consumes"
+                        _add(service.queues, name, evidence)
+                        consumers.setdefault(name, set()).add(service.name)
+    for name, services in sorted(consumers.items()):
+        if len(services) > 1:
+            found.notes.append(
+                f"queue '{name}' is consumed by {', '.join(sorted(services))}: left out"
+                " (a topic each reads: list it under the service that publishes it, if one)"
+            )
+            for owner in services:
+                inferred = found.services[owner]
+                inferred.queues = [e for e in inferred.queues if e.value != name]
+
+
+def _queue_names(targets: Iterable[Value]) -> Iterator[str]:
+    """Literal destination names, and env var names a destination is read from whole."""
+    for value in targets:
+        for alternative in value.alternatives:
+            parts = alternative.parts
+            if alternative.is_text() and alternative.text():
+                yield alternative.text()
+            elif len(parts) == 1 and parts[0].kind == "env":
+                yield parts[0].text
+
+
 def _unique_hosts(found: Inference) -> None:
     """A host two services would claim is left out: the config would reject it."""
     owners: dict[str, set[str]] = {}
@@ -894,6 +943,7 @@ def render(found: Inference) -> str:
             ("hosts", service.hosts),
             ("tables", service.tables),
             ("databases", service.databases),
+            ("queues", service.queues),
         ):
             lines.extend(_array(key, entries))
     return "\n".join(lines) + "\n"
