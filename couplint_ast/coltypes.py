@@ -82,7 +82,16 @@ _FAMILIES: Mapping[str, str] = {
     **dict.fromkeys(("date", "datefield"), "date"),
     **dict.fromkeys(("uuid", "uuidfield"), "uuid"),
     **dict.fromkeys(("json", "jsonb", "jsonfield"), "json"),
+    **dict.fromkeys(("time", "timefield"), "time"),
+    **dict.fromkeys(("interval", "durationfield"), "interval"),
+    **dict.fromkeys(
+        ("largebinary", "binary", "varbinary", "blob", "bytea", "binaryfield"), "binary"
+    ),
+    **dict.fromkeys(("filefield", "imagefield", "filepathfield"), "string"),
+    **dict.fromkeys(("genericipaddressfield", "ipaddressfield", "inet"), "inet"),
+    **dict.fromkeys(("enum", "array", "arrayfield", "cidr", "macaddr"), ""),
 }
+# ("": the family is the name itself, `Field` dropped: `enum`, `array`.)
 # Django fields whose length is implied when `max_length` is not given.
 _DEFAULT_LENGTHS = {"emailfield": 254, "slugfield": 50, "urlfield": 200}
 _LENGTH_KEYS = ("length", "max_length")
@@ -97,8 +106,17 @@ def column_type(
         return ""
     keywords = keywords or {}
     lowered = name.lower()
-    family = _FAMILIES.get(lowered, lowered.removesuffix("field") or lowered)
+    if lowered not in _FAMILIES:
+        # A project's own field class (`KpiUidField(CharField)`), a relation (whose column
+        # takes the type of the key it points to), a dialect's rarity: not known.
+        return ""
+    family = _FAMILIES[lowered] or lowered.removesuffix("field")
     numbers = [a for a in args if isinstance(a, int) and not isinstance(a, bool)]
+    if family in ("string", "numeric") and (
+        any(a is None for a in args)
+        or any(keywords.get(k, 0) is None for k in (*_LENGTH_KEYS, "max_digits", "precision"))
+    ):
+        return ""  # a length or precision that is not a literal (`UUID_LENGTH + 1`)
     if family == "string":
         length = next((keywords[k] for k in _LENGTH_KEYS if k in keywords), None)
         if length is None:

@@ -218,11 +218,15 @@ class _TableIndex:
         self.exact: dict[str, set[str]] = {}
         self.by_last: dict[str, set[str]] = {}
         self.schemas: dict[str, set[str]] = {}
+        self.globs: list[tuple[str, str]] = []  # (`logger_*`, service): after exact names
         for svc in services:
             for entry in svc.tables:
                 entry = entry.lower()
-                if entry.endswith(".*"):
+                if entry.endswith(".*") and not any(c in entry[:-2] for c in "*?["):
                     self.schemas.setdefault(entry[:-2], set()).add(svc.name)
+                    continue
+                if any(c in entry for c in "*?["):
+                    self.globs.append((entry, svc.name))
                     continue
                 self.exact.setdefault(entry, set()).add(svc.name)
                 if "." in entry:
@@ -233,7 +237,7 @@ class _TableIndex:
         parts = table.lower().replace('"', "").split(".")
         name = parts[-1]
         if len(parts) == 1:
-            return self.exact.get(name) or self.by_last.get(name, set())
+            return self.exact.get(name) or self.by_last.get(name) or self._globbed(None, name)
         qualified = f"{parts[-2]}.{name}"
         if parts[-2] in SYSTEM_SCHEMAS:
             return self.exact.get(qualified, set())
@@ -241,8 +245,23 @@ class _TableIndex:
             self.exact.get(qualified)
             or self.schemas.get(parts[-2])
             or self.exact.get(name)
-            or set()
+            or self._globbed(parts[-2], name)
         )
+
+    def _globbed(self, schema: str | None, name: str) -> set[str]:
+        """Services whose glob entries match: `t*` any table so named, `s.t*` one of schema
+        `s` (or an unqualified reference so named)."""
+        found = set()
+        for pattern, service in self.globs:
+            if "." in pattern:
+                wanted_schema, wanted = pattern.rsplit(".", 1)
+                if schema is not None and not fnmatch.fnmatchcase(schema, wanted_schema):
+                    continue
+            else:
+                wanted = pattern
+            if fnmatch.fnmatchcase(name, wanted):
+                found.add(service)
+        return found
 
 
 _TOP_KEYS: Mapping[str, type] = {

@@ -245,6 +245,8 @@ class Linter:
             return FileResult(display, service, problem=hit.problem)
         lines = text.splitlines()
         found = tuple(d for d in self.check(hit.facts, service) if not silenced(d, lines))
+        if found and ignores_file(lines):
+            found = ()  # a file-level flake8 noqa comment: flake8 skips the whole file
         return FileResult(display, service, found, hit.facts if self.collect else None)
 
     def _read(self, display: str, text: str, service: str) -> Cached:
@@ -356,6 +358,7 @@ def _analyse(work: tuple[Path, int]) -> FileResult:
 def apply_noqa(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
     """Drop diagnostics whose line says `# noqa` for them (files read once each)."""
     lines: dict[str, list[str]] = {}
+    skipped: set[str] = set()  # files flake8 skips whole (file-level noqa)
     kept = []
     for d in diagnostics:
         if d.path not in lines:
@@ -363,9 +366,20 @@ def apply_noqa(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
                 lines[d.path] = read_source(d.path).splitlines()
             except SourceError:
                 lines[d.path] = []  # a file of another repository (merged facts)
-        if not silenced(d, lines[d.path]):
+            if ignores_file(lines[d.path]):
+                skipped.add(d.path)
+        if d.path not in skipped and not silenced(d, lines[d.path]):
             kept.append(d)
     return kept
+
+
+# flake8's own test (`defaults.NOQA_FILE`, matched at a line's start): the file is skipped.
+FILE_NOQA = re.compile(r"\s*# flake8[:=]\s*noqa", re.IGNORECASE)
+
+
+def ignores_file(lines: Sequence[str]) -> bool:
+    """True when a line is flake8's file-level noqa comment, as flake8 reads it."""
+    return any(FILE_NOQA.match(line) for line in lines)
 
 
 def silenced(d: Diagnostic, lines: Sequence[str]) -> bool:

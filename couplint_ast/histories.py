@@ -66,7 +66,10 @@ class FolderHistories:
         mine = folder.files.get(path)
         if mine is not None and not mine.parsed:  # what is at hand need not be read again
             mine.parsed, mine.facts, folder.history = True, facts, None
-        wanted = {op_key(op) for op in upgrade_changes(facts.migrations) if op_key(op)}
+        # By the table's own name: an earlier file may name its schema apart (`schema="s"`).
+        wanted = {
+            op_key(op).rsplit(".", 1)[-1] for op in upgrade_changes(facts.migrations) if op_key(op)
+        }
         while wanted - folder.scanned:
             fresh = wanted - folder.scanned
             for name, sibling in folder.files.items():
@@ -126,17 +129,19 @@ def _earlier_names(siblings: Iterable[_Sibling], wanted: set[str]) -> set[str]:
     found = set()
     for sibling in siblings:
         for op in upgrade_changes(sibling.facts.migrations if sibling.facts else ()):
-            if op.kind in ("rename_table", "rename_model") and op.new_name.lower() in wanted:
-                found.add(op_key(op))
+            new = op.new_name.lower().rsplit(".", 1)[-1]
+            if op.kind in ("rename_table", "rename_model") and new in wanted:
+                found.add(op_key(op).rsplit(".", 1)[-1])
     return found - wanted
 
 
 def revision_of(text: str) -> RevisionFact | None:
     """A migration's place as its text states it, without parsing: Alembic's module-level
     `revision` / `down_revision`, or Django's `dependencies`; None for other files."""
-    if "alembic" in text:
+    # An Alembic revision need not import alembic (a merge, a revision with no operation).
+    if "revision" in text:
         values = {m.group("name"): _literal(text, m.end()) for m in _ALEMBIC.finditer(text)}
-        if "revision" in values:
+        if "revision" in values and "down_revision" in values:
             revision, parents = values["revision"], values.get("down_revision", ())
             if revision is None or len(revision) != 1 or parents is None:
                 return RevisionFact("alembic", "", (), known=False)

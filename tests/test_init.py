@@ -388,7 +388,7 @@ def test_init_lists_the_queues_a_service_consumes(tmp_path: Path) -> None:
     )
     code, out, err = run("init", str(tmp_path))
     services = inferred(out)["services"]
-    assert isinstance(services, dict)
+    assert code == 0 and isinstance(services, dict)
     assert services["converter"]["queues"] == ["VIDEO_QUEUE", "thumbnails"]
     assert "queues" not in services["archive"]
     assert "converter/worker.py:6: consumes" in out

@@ -464,3 +464,102 @@ def test_a_db_table_named_by_an_earlier_migration_is_known_to_cpl403(tmp_path: P
     assert findings(tmp_path, path) == [
         f"{path}:7:9: CPL403 migration alters table 'shop_orders' owned by service 'orders'"
     ]
+
+
+# -- found on real folders (kpi, renku, ckan) ---------------------------------------------
+
+
+def test_a_revision_that_imports_nothing_keeps_the_chain(tmp_path: Path) -> None:
+    # A merge or an empty revision need not import alembic; the chain goes through it.
+    path = f"{VERSIONS}/c3.py"
+    make_repo(
+        tmp_path,
+        {
+            f"{VERSIONS}/a1.py": CREATE_USERS,
+            f"{VERSIONS}/b2.py": 'revision = "b2"\ndown_revision = "a1"\n\n\ndef upgrade():\n'
+            "    pass  # used by Alembic.\n",
+            path: alembic("c3", "b2", 'op.alter_column("users", "name", type_=sa.String(120))'),
+        },
+        CONFIG,
+    )
+    assert findings(tmp_path, path) == []
+
+
+def test_an_earlier_file_that_names_the_schema_apart_is_read(tmp_path: Path) -> None:
+    config = CONFIG.replace('tables = ["users"]', 'tables = ["shop.*"]')
+    path = f"{VERSIONS}/b2.py"
+    make_repo(
+        tmp_path,
+        {
+            f"{VERSIONS}/a1.py": alembic(
+                "a1", None, 'op.create_table("items", sa.Column("n", sa.String(50)), schema="shop")'
+            ),
+            path: alembic(
+                "b2", "a1", 'op.alter_column("items", "n", type_=sa.String(80), schema="shop")'
+            ),
+        },
+        config,
+    )
+    assert findings(tmp_path, path) == []
+
+
+def test_field_classes_it_cannot_know_and_new_columns_are_not_type_changes(
+    tmp_path: Path,
+) -> None:
+    path = f"{DJANGO}/0002_more.py"
+    make_repo(
+        tmp_path,
+        {
+            f"{DJANGO}/__init__.py": "",
+            f"{DJANGO}/0001_initial.py": django(
+                "",
+                'migrations.CreateModel("Asset", fields=['
+                '("uid", models.CharField(max_length=22)), '
+                '("owner", models.ForeignKey(to="auth.user", on_delete=models.CASCADE)), '
+                '("ref", models.CharField(max_length=UUID_LENGTH + 1))])',
+            ),
+            path: django(
+                '("accounts", "0001_initial")',
+                # a project's own CharField subclass; a relation made an integer
+                'migrations.AlterField("asset", "uid", kpi.fields.KpiUidField(uid_prefix="a"))',
+                'migrations.AlterField("asset", "owner", models.IntegerField())',
+                'migrations.AlterField("asset", "ref", models.CharField(max_length=33))',
+                # added by this migration, then changed: no running release wrote it
+                'migrations.AddField("asset", "tag", models.CharField(max_length=9, null=True))',
+                'migrations.AlterField("asset", "tag", models.IntegerField(null=True))',
+            ),
+        },
+        CONFIG,
+    )
+    assert findings(tmp_path, path) == []
+
+
+def test_a_unique_constraint_with_a_new_column_is_compatible(tmp_path: Path) -> None:
+    path = f"{VERSIONS}/b2.py"
+    make_repo(
+        tmp_path,
+        {
+            f"{VERSIONS}/a1.py": CREATE_USERS,
+            path: alembic(
+                "b2",
+                "a1",
+                'op.add_column("users", sa.Column("tenant", sa.Integer(), nullable=True))',
+                'op.create_unique_constraint("uq", "users", ["email", "tenant"])',
+                'op.create_unique_constraint("uq_name", "users", ["name"])',
+            ),
+        },
+        CONFIG,
+    )
+    assert findings(tmp_path, path) == [
+        cpl402(path, 11, 5, "adds a unique constraint on column 'name' of table 'users'")
+    ]
+
+
+def test_a_file_flake8_skips_is_skipped_by_couplint_check(tmp_path: Path) -> None:
+    path = f"{VERSIONS}/b2.py"
+    make_repo(
+        tmp_path,
+        {path: "# flake8: noqa: E501\n" + alembic("b2", None, 'op.drop_table("users")')},
+        CONFIG,
+    )
+    assert findings(tmp_path, path) == []

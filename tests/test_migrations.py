@@ -547,3 +547,14 @@ def test_the_prefilter_passes_a_migration_class_written_over_lines() -> None:
     assert linter.is_candidate(source, "shipping") is True
     framework = "from django.db.migrations import operations\n\n\nclass Autodetector:\n    pass\n"
     assert linter.is_candidate(framework, "shipping") is False
+
+
+def test_a_migrations_foreign_keys_are_cpl403s_not_cpl203s() -> None:
+    # Found on renku: each foreign key of a create_table was reported twice.
+    source = upgrade(
+        'op.create_table("parcels", sa.Column("sku", sa.String(), sa.ForeignKey("stock.sku")))'
+    )
+    assert lint("CPL203", source) == []
+    assert lint("CPL403", source) == [
+        (6, 4, "migration adds a foreign key to table 'stock' owned by service 'inventory'")
+    ]

@@ -714,3 +714,31 @@ def test_a_table_every_service_has_is_its_own_first() -> None:
     assert testing.lint(source, ("CPL201",), config) == [
         (3, 0, "CPL201", "SQL reads table 'bins' owned by service 'stock'")
     ]
+
+
+def test_table_globs_match_names_and_schemas(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from couplint_ast.config import load_config
+    from couplint_ast.testing import lint as lint_snippet
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    (tmp_path / "couplint.toml").write_text(
+        '[services.a]\npaths = ["a"]\ntables = ["logger_*", "audit.ev?nt", "exact"]\n'
+        '[services.b]\npaths = ["b"]\n'
+    )
+    config = load_config(tmp_path / "couplint.toml")
+    owners = {
+        t: config.table_owner(t, "b")
+        for t in ("logger_xform", "public.logger_x", "audit.event", "event", "other.event", "log")
+    }
+    assert owners == {
+        "logger_xform": "a",
+        "public.logger_x": "a",
+        "audit.event": "a",
+        "event": "a",
+        "other.event": None,
+        "log": None,
+    }
+    source = 'def f(cur):\n    cur.execute("SELECT * FROM logger_xform")\n'
+    found = lint_snippet(source, ("CPL201",), config, str(tmp_path / "b" / "q.py"))
+    assert found == [(2, 4, "CPL201", "SQL reads table 'logger_xform' owned by service 'a'")]

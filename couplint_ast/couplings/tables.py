@@ -67,7 +67,7 @@ def table_needles(config: Config, service: str) -> list[Needle]:
         if svc.name != service:
             for entry in svc.tables:
                 words.add(entry[:-2] if entry.endswith(".*") else entry.rsplit(".", 1)[-1])
-    names = "|".join(re.escape(w) for w in sorted(words) if w)
+    names = "|".join(_word_pattern(w) for w in sorted(words) if w)
     if not names:
         return []
     # Anchored at the start, the scans run once per file, not at every position; the cheap
@@ -75,7 +75,8 @@ def table_needles(config: Config, service: str) -> list[Needle]:
     plain = rf"(?i:(?<![\w$])(?:{names})(?![\w$]))"
     named = rf"(?i:{TABLE_PREFIX}(?:{names})(?![\w$]))"
     pattern = rf"(?s:\A(?=.*?{plain})(?=.*?{named}).*?(?:{TABLE_CONTEXT}))"
-    folded = tuple(sorted({w.lower() for w in words if w}))
+    # A glob entry (`logger_*`) is looked for by what comes before its first wildcard.
+    folded = tuple(sorted({re.split(r"[*?\[]", w)[0].lower() for w in words if w}))
     return [Needle(pattern, folded, fold=True, in_code=True)]
 
 
@@ -146,3 +147,8 @@ def orm_table_uses(facts: FileFacts) -> Iterator[tuple[Span, str, str, str]]:
         table = fact.table or own.get(fact.model)
         if table:
             yield fact.span, fact.model.rsplit(".", 1)[-1], table, fact.access
+
+
+def _word_pattern(word: str) -> str:
+    """A regex for a table name entry, its glob wildcards (`*`, `?`) matching name chars."""
+    return "".join(r"[\w$]*" if c == "*" else r"[\w$]" if c == "?" else re.escape(c) for c in word)

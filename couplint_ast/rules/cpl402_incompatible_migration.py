@@ -171,7 +171,9 @@ def _changes(op: MigrationFact, state: Schema, added: set[tuple[str, str]]) -> I
             yield f"adds NOT NULL {column}{to} without a default"
     elif op.kind == "alter_column":
         yield from _alter_changes(op, state.column(op_key(op), op.column), new_column, column, of)
-    elif op.unique and op.columns and not all((op_key(op), c.lower()) in added for c in op.columns):
+    elif op.unique and op.columns and not any((op_key(op), c.lower()) in added for c in op.columns):
+        # With a column of its own upgrade in it, the running release's rows (NULL there)
+        # never collide.
         names = ", ".join(f"'{c}'" for c in op.columns)
         target = f"column {names}" if len(op.columns) == 1 else f"columns {names}"
         yield f"adds a unique constraint on {target}{of}"
@@ -189,6 +191,8 @@ def _alter_changes(
         yield f"makes {column}{of} NOT NULL"
     elif op.drops_default and new_column and after.nullable is False:
         yield f"leaves new NOT NULL {column}{of} without a default"
+    if new_column:
+        return  # its type is this upgrade's own: the running release never wrote it
     old_type = before.type if before is not None and before.type else op.existing_type
     wider = widens(old_type, op.column_type)
     if wider is False or (wider is None and op.type_change):
