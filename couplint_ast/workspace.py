@@ -17,6 +17,7 @@ from typing import Any
 from couplint_ast import __version__
 from couplint_ast.cache import Cached, FactsCache
 from couplint_ast.config import Config, ConfigFinder
+from couplint_ast.couplings.imports import coupled_imports
 from couplint_ast.couplings.index import Needs, WorkspaceIndex
 from couplint_ast.couplings.tables import table_needles
 from couplint_ast.engine import FileResult, Linter, apply_noqa, run_files
@@ -240,8 +241,16 @@ def _parse_what_the_index_needs(workspace: Workspace, linter_of: Mapping[str, Li
     """Parse the files the prefilter let pass that a call needs (see `Needs`)."""
     done: set[str] = set()
     reparsers: dict[int, Linter] = {}
+    foreign = [
+        (service, facts.path, fact.module)
+        for service, facts in workspace.files
+        if facts.path in linter_of
+        for fact, owner in coupled_imports(facts, linter_of[facts.path].config, service)
+        if owner.service is not None
+    ]
     for _ in range(NEEDS_ROUNDS):
-        needs = Needs(workspace.files, workspace.shared)
+        needs = Needs(workspace.files, workspace.shared, foreign)
+        foreign = []  # asked once
         if not needs:
             return
         index = WorkspaceIndex(workspace.files, workspace.shared)

@@ -336,3 +336,89 @@ def test_shop_cross_module_markers_are_what_check_adds(shop: Path) -> None:
         path, number, _, rest = line.split(":", 3)
         per_file.add((str(Path(path)), int(number), rest.split()[0]))
     assert found - per_file == marked
+
+
+DJANGO_CONFIG = """
+[tool.couplint]
+[tool.couplint.services.kobocat]
+paths = ["kobocat"]
+packages = ["onadata"]
+tables = ["logger_xform", "logger_instance"]
+[tool.couplint.services.kpi]
+paths = ["kpi"]
+packages = ["kpi"]
+"""
+
+
+def test_django_default_tables_and_models_of_another_services_package(
+    tmp_path: Path,
+) -> None:
+    # kpi queries KoboCAT's models through KoboCAT's package; XForm has no db_table, so it
+    # maps Django's default `logger_xform`; an abstract model maps nothing.
+    make_repo(
+        tmp_path,
+        {
+            "kobocat/onadata/__init__.py": "",
+            "kobocat/onadata/apps/__init__.py": "",
+            "kobocat/onadata/apps/logger/__init__.py": "",
+            "kobocat/onadata/apps/logger/models.py": (
+                "from django.db import models\n\n\nclass Base(models.Model):\n"
+                "    class Meta:\n        abstract = True\n\n\n"
+                "class XForm(models.Model):\n    title = models.CharField(max_length=9)\n"
+            ),
+            "kpi/kpi/__init__.py": "",
+            "kpi/kpi/deployment.py": (
+                "from onadata.apps.logger.models import XForm\n\n\ndef count():\n"
+                "    return XForm.objects.filter(title='x').count()\n"
+            ),
+        },
+        DJANGO_CONFIG,
+    )
+    here = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        result = cli_runner().invoke(main, ["check", "--no-cache", "--select", "CPL2"])
+    finally:
+        os.chdir(here)
+    assert result.stdout == (
+        "kpi/kpi/deployment.py:5:12: CPL201 ORM query on model 'XForm' reads table"
+        " 'logger_xform' owned by service 'kobocat'\n"
+    )
+
+
+def test_django_default_table_names_in_the_file_itself(tmp_path: Path) -> None:
+    from couplint_ast.config import load_config
+    from couplint_ast.testing import lint
+
+    make_repo(tmp_path, {"kobocat/x.py": "", "kpi/x.py": ""}, DJANGO_CONFIG)
+    config = load_config(tmp_path / "pyproject.toml")
+    source = (
+        "from django.db import models\n\n\n"
+        "class Abstract(models.Model):\n    class Meta:\n        abstract = True\n\n\n"
+        "class XForm(models.Model):\n    pass\n\n\n"
+        "class Instance(models.Model):\n    class Meta:\n        app_label = 'logger'\n\n\n"
+        "def count():\n    return XForm.objects.count() + Instance.objects.count()\n"
+    )
+    path = str(tmp_path / "kpi/logger/models.py")
+    assert lint(source, ("CPL201", "CPL203"), config, path) == [
+        (9, 6, "CPL203", "ORM model 'XForm' maps table 'logger_xform' owned by service 'kobocat'"),
+        (
+            13,
+            6,
+            "CPL203",
+            "ORM model 'Instance' maps table 'logger_instance' owned by service 'kobocat'",
+        ),
+        (
+            19,
+            11,
+            "CPL201",
+            "ORM query on model 'XForm' reads table 'logger_xform' owned by service 'kobocat'",
+        ),
+        (
+            19,
+            35,
+            "CPL201",
+            "ORM query on model 'Instance' reads table 'logger_instance' owned by service"
+            " 'kobocat'",
+        ),
+    ]

@@ -90,6 +90,16 @@ class WorkspaceIndex:
         found = self._module(service, here, "." * dots + module)
         if found is None and self.shared:
             found = _find(self.shared, here, "." * dots + module)
+        if found is None and not dots:  # another service's package (`inventory.models`)
+            others = [
+                (other, hit)
+                for other, files in self.files.items()
+                if other != service
+                for hit in [_find(files, here, module)]
+                if hit is not None
+            ]
+            if len(others) == 1:
+                service, found = others[0]
         if found is None:
             return ""
         path, facts = found
@@ -347,11 +357,23 @@ class Needs:
     """
 
     def __init__(
-        self, files: Iterable[tuple[str, FileFacts]], shared: Iterable[FileFacts] = ()
+        self,
+        files: Iterable[tuple[str, FileFacts]],
+        shared: Iterable[FileFacts] = (),
+        foreign: Iterable[tuple[str, str, str]] = (),
     ) -> None:
+        # (service, path, module) of imports of another service's package: the importing
+        # file is read whole (its queries of that service's models), and so is the module.
+        self.importers = {path for _, path, _ in foreign}
+        self.foreign: dict[str, set[str]] = {}
+        for service, _, module in foreign:
+            parent = module.rpartition(".")[0]
+            self.foreign.setdefault(service, set()).update({module, parent} - {""})
         self.modules: dict[str, set[tuple[PurePosixPath, str]]] = {}
         self.settings: set[str] = set()
         self.functions: dict[str, set[str]] = {}
+        # Per service: the absolute modules its model uses import from (maybe another's).
+        self.models_from: dict[str, set[tuple[PurePosixPath, str]]] = {}
         clients: dict[str, set[str]] = {}
         models: dict[str, set[str]] = {}
         common = {m.model for facts in shared for m in facts.table_mappings if m.kind == "model"}
@@ -363,6 +385,10 @@ class Needs:
             for use in facts.orm_uses:  # the module an imported model comes from
                 if "." in use.model and not use.table:
                     self.modules.setdefault(service, set()).add((here, _module_of(use.model)))
+                    if not use.model.startswith("."):
+                        self.models_from.setdefault(service, set()).add(
+                            (here, _module_of(use.model))
+                        )
             for export in facts.exports:
                 if export.client is not None:
                     clients.setdefault(service, set()).add(export.name)
@@ -399,7 +425,8 @@ class Needs:
 
     def __bool__(self) -> bool:
         return bool(
-            self.modules
+            self.importers
+            or self.modules
             or self.settings
             or self.functions
             or self._clients
@@ -420,6 +447,22 @@ class Needs:
     def wants(self, service: str, path: str, text: str) -> bool:
         """True when the file at `path` of `service` may hold what a call needs."""
         where = PurePosixPath(path)
+        if path in self.importers:
+            return True
+        if any(  # a module another service imports from this one's package
+            _is_module(where, where, module)
+            for other, modules in self.foreign.items()
+            if other != service
+            for module in modules
+        ):
+            return True
+        if any(  # a model module another service imports by its package (`inventory.models`)
+            _is_module(where, here, module)
+            for other, modules in self.models_from.items()
+            if other != service
+            for here, module in modules
+        ):
+            return True
         if service in self.settings and (
             where.name == "settings.py" or "settings" in where.parent.parts
         ):

@@ -77,7 +77,22 @@ def table_needles(config: Config, service: str) -> list[Needle]:
     pattern = rf"(?s:\A(?=.*?{plain})(?=.*?{named}).*?(?:{TABLE_CONTEXT}))"
     # A glob entry (`logger_*`) is looked for by what comes before its first wildcard.
     folded = tuple(sorted({re.split(r"[*?\[]", w)[0].lower() for w in words if w}))
-    return [Needle(pattern, folded, fold=True, in_code=True)]
+    needles = [Needle(pattern, folded, fold=True, in_code=True)]
+    # A Django model without `db_table` maps `<app>_<model>`: its class is named after the
+    # part of a table's name that follows the last underscore (`class XForm(models.Model)`).
+    models = sorted({w.rsplit("_", 1)[1] for w in words if "_" in w and w.rsplit("_", 1)[1]})
+    models = [m for m in models if not any(c in m for c in "*?[")]
+    if models:
+        classes = "|".join(re.escape(m) for m in models)
+        needles.append(
+            Needle(
+                rf"(?im:^[ \t]*class[ \t]+(?:{classes})[ \t]*\([^)]*\bModel\b)",
+                tuple(models),
+                fold=True,
+                in_code=True,
+            )
+        )
+    return needles
 
 
 def database_needles(config: Config, service: str) -> list[Needle]:

@@ -48,6 +48,7 @@ class ModuleContext:
         self.import_spans: tuple[tuple[int, int], ...] | None = None
         self._positions: Mapping[cst.CSTNode, CodeRange] | None = None
         self.positions = True  # False: every span is 0:0 (history reads no positions)
+        self.path = ""  # the file's path as the facts name it (a Django app's folder)
 
     def bind(self, local: str, qualified: str) -> None:
         """Record that `local` names the imported `qualified` object."""

@@ -61,6 +61,7 @@ def extract_facts(
     """
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     ctx = ModuleContext(wrapper)
+    ctx.path = path
     ctx.import_spans = import_spans
     ctx.workspace = workspace
     ctx.forwards = workspace and forwards

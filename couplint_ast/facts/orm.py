@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 
 import libcst as cst
 
@@ -21,6 +22,7 @@ from couplint_ast.facts.needles import ORM_CALLS as _ORM_CALLS
 from couplint_ast.facts.strings import StringResolver
 from couplint_ast.facts.types import FactFields, TableMappingFact
 
+DJANGO_MODEL = frozenset({"django.db.models.Model", "django.db.models.base.Model"})
 _NAME = re.compile(r"^[A-Za-z_][\w$]*(?:\.[A-Za-z_][\w$]*)*$")
 
 
@@ -80,8 +82,15 @@ class OrmCollector(FactCollector):
         """The `table_mappings` field of FileFacts."""
         resolver = StringResolver(self.ctx)
         found: list[TableMappingFact] = []
+        metas = {
+            id(f.outer): f
+            for f in self.models
+            if f.node.name.value == "Meta" and f.outer is not None
+        }
         for frame in self.models:
             found.extend(self._model(frame, resolver))
+            if frame.node.name.value != "Meta":
+                found.extend(self._django_default(frame, metas.get(id(frame)), resolver))
         for node, scope in self.calls:
             found.extend(self._call(node, scope, resolver))
         return {"table_mappings": tuple(sorted(found, key=lambda f: f.span))}
@@ -110,6 +119,33 @@ class OrmCollector(FactCollector):
         ):  # SQLModel's `table=True` maps the class name, lower-cased
             return [TableMappingFact(self.ctx.span(frame.node.name), name.lower(), "model", name)]
         return []
+
+    def _django_default(
+        self, frame: _Frame, meta: _Frame | None, resolver: StringResolver
+    ) -> list[TableMappingFact]:
+        """A Django model without `db_table` maps `<app_label>_<model>`: the app is
+        `Meta.app_label`, else the folder holding `models.py` (or the `models/` package).
+        Abstract and proxy models map no table of their own."""
+        if meta is not None and any(k in meta.assigns for k in META_TABLE_KEYS):
+            return []  # named by its Meta: that fact says it
+        if not any(self._resolves(b.value, DJANGO_MODEL) for b in frame.node.bases):
+            return []
+        if meta is not None and any(
+            key in meta.assigns and _is_true(meta.assigns[key][1]) for key in ("abstract", "proxy")
+        ):
+            return []
+        label = meta.assigns.get("app_label") if meta is not None else None
+        app = _plain(resolver.value(label[1], meta.scope)) if label and meta else None
+        app = app or django_app(self.ctx.path)
+        if not app:
+            return []
+        name = frame.node.name.value
+        table = f"{app}_{name}".lower()
+        return [TableMappingFact(self.ctx.span(frame.node.name), table, "model", name)]
+
+    def _resolves(self, node: cst.BaseExpression, wanted: frozenset[str]) -> bool:
+        dotted = dotted_name(node)
+        return dotted is not None and self.ctx.resolve(dotted) in wanted
 
     def _table(
         self,
@@ -204,3 +240,11 @@ def _referenced_table(value: str | None) -> str | None:
 
 def _is_true(node: cst.BaseExpression) -> bool:
     return isinstance(node, cst.Name) and node.value == "True"
+
+
+def django_app(path: str) -> str:
+    """The Django app of a models file: the folder holding `models.py` or `models/`."""
+    parts = PurePosixPath(path).parts
+    if len(parts) >= 3 and parts[-2] == "models":
+        return parts[-3]
+    return parts[-2] if len(parts) >= 2 and parts[-1] == "models.py" else ""
