@@ -146,11 +146,12 @@ class Config:
         """The service a file belongs to: `service` if set, else the longest matching path."""
         if self.service is not None:
             return self.service
-        resolved = Path(os.path.abspath(path))
+        resolved = os.path.abspath(path)
         best: tuple[int, str] | None = None
         for svc in self.services:
             for root in svc.paths:
-                if resolved == root or root in resolved.parents:
+                text = str(root)
+                if resolved == text or resolved.startswith(text.rstrip(os.sep) + os.sep):
                     depth = len(root.parts)
                     if best is None or depth > best[0]:
                         best = (depth, svc.name)

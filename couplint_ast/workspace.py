@@ -19,7 +19,7 @@ from couplint_ast.cache import Cached, FactsCache
 from couplint_ast.config import Config, ConfigFinder
 from couplint_ast.couplings.imports import coupled_imports
 from couplint_ast.couplings.index import Needs, WorkspaceIndex
-from couplint_ast.couplings.tables import table_needles
+from couplint_ast.couplings.tables import foreign_table_owner, table_needles
 from couplint_ast.engine import FileResult, Linter, apply_noqa, run_files
 from couplint_ast.facts import FACTS_SCHEMA_VERSION, FileFacts
 from couplint_ast.graph import WORKSPACE_RULES, ServiceGraph, build_graph
@@ -248,8 +248,13 @@ def _parse_what_the_index_needs(workspace: Workspace, linter_of: Mapping[str, Li
         for fact, owner in coupled_imports(facts, linter_of[facts.path].config, service)
         if owner.service is not None
     ]
+
+    def owned_elsewhere(service: str, path: str, table: str) -> bool:
+        linter = linter_of.get(path)
+        return linter is None or foreign_table_owner(linter.config, table, service) is not None
+
     for _ in range(NEEDS_ROUNDS):
-        needs = Needs(workspace.files, workspace.shared, foreign)
+        needs = Needs(workspace.files, workspace.shared, foreign, owned_elsewhere)
         foreign = []  # asked once
         if not needs:
             return

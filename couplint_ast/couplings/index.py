@@ -53,6 +53,7 @@ class WorkspaceIndex:
             self.files.setdefault(service, []).append((PurePosixPath(facts.path), facts))
         # Workspace code outside every service (shared libraries): its models only.
         self.shared = [(PurePosixPath(facts.path), facts) for facts in shared]
+        self._absolute: dict[tuple[str, str], tuple[PurePosixPath, FileFacts] | None] = {}
 
     def resolve(self, service: str, facts: FileFacts) -> FileFacts:
         """`facts` with imported names, other modules' wrappers and models resolved."""
@@ -162,7 +163,12 @@ class WorkspaceIndex:
         self, service: str, here: PurePosixPath, module: str
     ) -> tuple[PurePosixPath, FileFacts] | None:
         """The file of `service` that `module` (as imported from `here`) is, if one."""
-        return _find(self.files.get(service, []), here, module)
+        if module.startswith("."):
+            return _find(self.files.get(service, []), here, module)
+        key = (service, module)  # an absolute module is the same file from anywhere
+        if key not in self._absolute:
+            self._absolute[key] = _find(self.files.get(service, []), here, module)
+        return self._absolute[key]
 
     def _guarded(self, service: str, here: PurePosixPath, call: CallFact) -> CallFact:
         """`call` guarded when a decorator or wrapper of it is another module's breaker;
@@ -361,14 +367,12 @@ class Needs:
         files: Iterable[tuple[str, FileFacts]],
         shared: Iterable[FileFacts] = (),
         foreign: Iterable[tuple[str, str, str]] = (),
+        owned_elsewhere: Callable[[str, str, str], bool] | None = None,
     ) -> None:
         # (service, path, module) of imports of another service's package: the importing
-        # file is read whole (its queries of that service's models), and so is the module.
+        # file is read whole (its queries of that service's models); the module a query's
+        # model comes from is read in the next round (`models_from`).
         self.importers = {path for _, path, _ in foreign}
-        self.foreign: dict[str, set[str]] = {}
-        for service, _, module in foreign:
-            parent = module.rpartition(".")[0]
-            self.foreign.setdefault(service, set()).update({module, parent} - {""})
         self.modules: dict[str, set[tuple[PurePosixPath, str]]] = {}
         self.settings: set[str] = set()
         self.functions: dict[str, set[str]] = {}
@@ -380,7 +384,16 @@ class Needs:
         for service, facts in files:
             here = PurePosixPath(facts.path)
             for mapping in facts.table_mappings:
-                if mapping.kind == "model" and mapping.model:
+                # Only a model of another service's table makes its queries findings
+                # (`owned_elsewhere(service, path, table)`, when the caller knows).
+                if (
+                    mapping.kind == "model"
+                    and mapping.model
+                    and (
+                        owned_elsewhere is None
+                        or owned_elsewhere(service, facts.path, mapping.table)
+                    )
+                ):
                     models.setdefault(service, set()).add(mapping.model)
             for use in facts.orm_uses:  # the module an imported model comes from
                 if "." in use.model and not use.table:
@@ -419,9 +432,13 @@ class Needs:
             service: re.compile(rf"\b(?:{'|'.join(map(re.escape, sorted(names)))})\s*\.\s*\w+\s*\(")
             for service, names in clients.items()
         }
-        # A model class another module maps, named as a word: `session.query(Stock)`.
-        self._models = {service: _words(names) for service, names in models.items() if names}
-        self._common = _words(common) if common else None
+        # A model class another module maps, used as a query uses it: `session.query(Stock)`.
+        self._models = {service: _queried(names) for service, names in models.items() if names}
+        self._common = _queried(common) if common else None
+        # The files those module names are, as sets of paths: one lookup per file.
+        self._modules = {s: _Files(m) for s, m in self.modules.items()}
+        self._any_module = _Files(m for ms in self.modules.values() for m in ms)
+        self._models_from = {s: _Files(m) for s, m in self.models_from.items()}
 
     def __bool__(self) -> bool:
         return bool(
@@ -437,39 +454,24 @@ class Needs:
     def wants_shared(self, path: str) -> bool:
         """True when the file at `path`, outside every service, is a module that a model
         use imports its class from (a shared package's `__init__` re-exporting it)."""
-        where = PurePosixPath(path)
-        return any(
-            _is_module(where, here, module)
-            for modules in self.modules.values()
-            for here, module in modules
-        )
+        return self._any_module.holds(PurePosixPath(path))
 
     def wants(self, service: str, path: str, text: str) -> bool:
         """True when the file at `path` of `service` may hold what a call needs."""
         where = PurePosixPath(path)
         if path in self.importers:
             return True
-        if any(  # a module another service imports from this one's package
-            _is_module(where, where, module)
-            for other, modules in self.foreign.items()
-            if other != service
-            for module in modules
-        ):
-            return True
         if any(  # a model module another service imports by its package (`inventory.models`)
-            _is_module(where, here, module)
-            for other, modules in self.models_from.items()
-            if other != service
-            for here, module in modules
+            files.holds(where) for other, files in self._models_from.items() if other != service
         ):
             return True
         if service in self.settings and (
             where.name == "settings.py" or "settings" in where.parent.parts
         ):
             return True
-        for here, module in self.modules.get(service, ()):
-            if _is_module(where, here, module):
-                return True
+        files = self._modules.get(service)
+        if files is not None and files.holds(where):
+            return True
         words = self._words.get(service)
         if words is not None and words.search(text) is not None:
             return True
@@ -482,9 +484,14 @@ class Needs:
         )
 
 
-def _words(names: Iterable[str]) -> re.Pattern[str]:
-    """Any of `names` as a whole word."""
-    return re.compile(rf"\b(?:{'|'.join(map(re.escape, sorted(names)))})\b")
+def _queried(names: Iterable[str]) -> re.Pattern[str]:
+    """Any of `names` where a query or a write takes a model: `query(M`, `select(M`,
+    `add(M(`, `M.objects`, `M.query`, `M.select(`, `M(` (an instance), `: M` (annotated)."""
+    words = "|".join(map(re.escape, sorted(names)))
+    return re.compile(
+        rf"\b(?:{words})\b\s*(?:\(|\.\s*(?:objects|query|select|insert|create|get)\b)"
+        rf"|[(,:]\s*(?:{words})\b"
+    )
 
 
 def _module_of(model: str) -> str:
@@ -518,23 +525,34 @@ def _find(
     return candidates[0] if len(candidates) == 1 else None
 
 
-def _is_module(where: PurePosixPath, here: PurePosixPath, module: str) -> bool:
-    """True when `where` is the file `module` names, imported from `here` (or its parent
-    package: `from app import config` names `app/config.py`)."""
-    level = len(module) - len(module.lstrip("."))
-    names = [n for n in module.lstrip(".").split(".") if n]
-    if level:
-        base = here.parent
-        for _ in range(level - 1):
-            base = base.parent
-        wanted = base.joinpath(*names) if names else base
-        return where in (wanted.with_suffix(".py"), wanted / "__init__.py")
-    tail = "/".join(names)
-    text = where.as_posix()
-    return text.endswith((f"/{tail}.py", f"/{tail}/__init__.py")) or text in (
-        f"{tail}.py",
-        f"{tail}/__init__.py",
-    )
+class _Files:
+    """The files that modules (as imported from a file) can be: exact paths for relative
+    imports, path tails for absolute ones (`a/b` is `.../a/b.py` or `.../a/b/__init__.py`)."""
+
+    def __init__(self, modules: Iterable[tuple[PurePosixPath, str]]) -> None:
+        self.paths: set[str] = set()
+        self.tails: set[str] = set()
+        for here, module in modules:
+            level = len(module) - len(module.lstrip("."))
+            names = [n for n in module.lstrip(".").split(".") if n]
+            if level:
+                base = here.parent
+                for _ in range(level - 1):
+                    base = base.parent
+                wanted = base.joinpath(*names) if names else base
+                self.paths.update(
+                    {wanted.with_suffix(".py").as_posix(), (wanted / "__init__.py").as_posix()}
+                )
+            elif names:
+                self.tails.add("/".join(names))
+
+    def holds(self, where: PurePosixPath) -> bool:
+        if where.as_posix() in self.paths:
+            return True
+        if not self.tails:
+            return False
+        parts = list(where.parts[:-1]) + ([] if where.name == "__init__.py" else [where.stem])
+        return any("/".join(parts[i:]) in self.tails for i in range(len(parts)))
 
 
 def _bind(call: CallFact, forward: ForwardFact) -> Value:
