@@ -93,7 +93,14 @@ _FAMILIES: Mapping[str, str] = {
 }
 # ("": the family is the name itself, `Field` dropped: `enum`, `array`.)
 # Django fields whose length is implied when `max_length` is not given.
-_DEFAULT_LENGTHS = {"emailfield": 254, "slugfield": 50, "urlfield": 200}
+_DEFAULT_LENGTHS = {
+    "emailfield": 254,
+    "slugfield": 50,
+    "urlfield": 200,
+    "filefield": 100,
+    "imagefield": 100,
+    "filepathfield": 100,
+}
 _LENGTH_KEYS = ("length", "max_length")
 _PRECISION_KEYS = (("precision", "max_digits"), ("scale", "decimal_places"))
 

@@ -516,7 +516,8 @@ def test_field_classes_it_cannot_know_and_new_columns_are_not_type_changes(
                 'migrations.CreateModel("Asset", fields=['
                 '("uid", models.CharField(max_length=22)), '
                 '("owner", models.ForeignKey(to="auth.user", on_delete=models.CASCADE)), '
-                '("ref", models.CharField(max_length=UUID_LENGTH + 1))])',
+                '("ref", models.CharField(max_length=UUID_LENGTH + 1)), '
+                '("doc", models.FileField(upload_to="docs"))])',
             ),
             path: django(
                 '("accounts", "0001_initial")',
@@ -524,6 +525,8 @@ def test_field_classes_it_cannot_know_and_new_columns_are_not_type_changes(
                 'migrations.AlterField("asset", "uid", kpi.fields.KpiUidField(uid_prefix="a"))',
                 'migrations.AlterField("asset", "owner", models.IntegerField())',
                 'migrations.AlterField("asset", "ref", models.CharField(max_length=33))',
+                # a FileField is 100 long unless it says otherwise: 380 widens it
+                'migrations.AlterField("asset", "doc", models.FileField(max_length=380))',
                 # added by this migration, then changed: no running release wrote it
                 'migrations.AddField("asset", "tag", models.CharField(max_length=9, null=True))',
                 'migrations.AlterField("asset", "tag", models.IntegerField(null=True))',
