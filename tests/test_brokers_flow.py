@@ -623,3 +623,16 @@ def test_a_wrapper_of_another_module_publishes_to_what_each_caller_names(
         ),
     }
     assert cli_runner().invoke(main, ["check"]).stdout == ""
+
+
+def test_a_request_to_a_queue_from_an_env_var_points_to_queues() -> None:
+    code = RPC.replace('"orders.rpc"', 'os.environ["RPC_QUEUE"]').replace(
+        "    import pika", "    import os\n    import pika", 1
+    )
+    message = (
+        "call target is not resolved: env var 'RPC_QUEUE' (add it to a service's queues or topics)"
+    )
+    assert lint(code, ("CPL305",), ORDERS_WITH_TASKS, "web/rpc.py") == [
+        (16, 8, "CPL305", message),
+        (23, 8, "CPL305", message),
+    ]

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Iterator
 
 from couplint_ast.config import Config
 from couplint_ast.couplings import Couplings
+from couplint_ast.facts.broker_catalog import REQUEST_LIBRARIES
 from couplint_ast.facts.needles import client_needles
 from couplint_ast.model import Diagnostic, Invalid, Valid
 from couplint_ast.parse import Needle
@@ -88,7 +89,10 @@ class UnresolvedCallTarget(FileRule):
                 part = call.target.missing
                 kind = part.kind if part is not None else "unknown"
                 span = call.fact.span
-                yield self.report(found.facts, span, missing=call.missing(), hint=HINTS[kind])
+                hint = HINTS[kind]
+                if call.fact.client in REQUEST_LIBRARIES and kind in ("env", "config", "name"):
+                    hint = " (add it to a service's queues or topics)"  # a request's queue
+                yield self.report(found.facts, span, missing=call.missing(), hint=hint)
 
     @classmethod
     def needles(cls, config: Config, service: str) -> Iterable[Needle]:
