@@ -207,7 +207,11 @@ class Config:
             return False
         p = Path(path)
         name = p.name
-        if name == "conftest.py" or name.startswith("test_") or name.endswith("_test.py"):
+        if (
+            name in ("conftest.py", "tests.py")
+            or name.startswith("test_")
+            or name.endswith("_test.py")
+        ):  # `tests.py`: a Django app's tests
             return True
         return any(part in TEST_DIRS for part in p.parts[:-1])
 
