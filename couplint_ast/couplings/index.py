@@ -54,6 +54,7 @@ class WorkspaceIndex:
         # Workspace code outside every service (shared libraries): its models only.
         self.shared = [(PurePosixPath(facts.path), facts) for facts in shared]
         self._absolute: dict[tuple[str, str], tuple[PurePosixPath, FileFacts] | None] = {}
+        self._calls_of: dict[tuple[str, str, str], list[tuple[PurePosixPath, ForwardFact]]] = {}
 
     def resolve(self, service: str, facts: FileFacts) -> FileFacts:
         """`facts` with imported names, other modules' wrappers and models resolved."""
@@ -325,30 +326,36 @@ class WorkspaceIndex:
         service call it (`_through_brokers`), not also where it stands."""
         if fact.forwarded or not fact.params or fact.via or not fact.scope or "." in fact.scope:
             return fact
-        here = PurePosixPath(facts.path)
-        for path, other in self.files.get(service, []):
-            for forward in other.forwards:
-                found = self._wrapper(service, path, forward.callee)
-                if found is not None and found[0] == here and found[2] == fact.scope:
-                    return dataclasses.replace(fact, forwarded=True)
-        return fact
+        if not self._callers(service, PurePosixPath(facts.path), fact.scope):
+            return fact
+        return dataclasses.replace(fact, forwarded=True)
 
     def _callers_reach(self, service: str, facts: FileFacts, call: CallFact) -> CallFact:
         """A wrapper's own call, with the targets its callers in other modules give it."""
         if not call.params or call.via or not call.scope or "." in call.scope:
             return call
-        here = PurePosixPath(facts.path)
-        targets = []
-        for path, other in self.files.get(service, []):
-            for forward in other.forwards:
-                found = self._wrapper(service, path, forward.callee)
-                if found is None or found[0] != here or found[2] != call.scope:
-                    continue
-                targets.append(self.value(service, path, _bind(call, forward)))
-        if not targets:
+        callers = self._callers(service, PurePosixPath(facts.path), call.scope)
+        if not callers:
             return call
-        target = Value.either(targets)
-        return dataclasses.replace(call, target=target, forwarded=True)
+        targets = [self.value(service, path, _bind(call, forward)) for path, forward in callers]
+        return dataclasses.replace(call, target=Value.either(targets), forwarded=True)
+
+    def _callers(
+        self, service: str, here: PurePosixPath, function: str
+    ) -> list[tuple[PurePosixPath, ForwardFact]]:
+        """The calls, in the service's modules, of `function` of the module at `here`
+        (worked out once per wrapper, however many facts it holds)."""
+        key = (service, here.as_posix(), function)
+        found = self._calls_of.get(key)
+        if found is None:
+            found = self._calls_of[key] = [
+                (path, forward)
+                for path, other in self.files.get(service, [])
+                for forward in other.forwards
+                for wrapper in [self._wrapper(service, path, forward.callee)]
+                if wrapper is not None and wrapper[0] == here and wrapper[2] == function
+            ]
+        return found
 
 
 class Needs:
