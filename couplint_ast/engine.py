@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import dataclasses
 import functools
 import multiprocessing
 import os
@@ -19,6 +20,7 @@ from couplint_ast.couplings.history import Schema
 from couplint_ast.facts import FileFacts
 from couplint_ast.facts.needles import import_needle
 from couplint_ast.facts.pyimports import import_facts
+from couplint_ast.facts.spans import DeferredSpans
 from couplint_ast.facts.types import ClientExport
 from couplint_ast.histories import FolderHistories
 from couplint_ast.model import Diagnostic, Selector, select_all
@@ -124,14 +126,20 @@ class Linter:
         return self.config.service_for(path)
 
     def facts(
-        self, path: str, text: str, service: str | None, tree: ast.AST | None = None
+        self,
+        path: str,
+        text: str,
+        service: str | None,
+        tree: ast.AST | None = None,
+        deferred: DeferredSpans | None = None,
     ) -> FileFacts | None:
         """Facts of a file that passes the prefilter and parses; None otherwise.
 
-        `tree` is CPython's tree of the text when the caller has it (flake8 does).
+        `tree` is CPython's tree of the text when the caller has it (flake8 does). With
+        `deferred`, spans are placeholders that it turns into positions (`lint_source`).
         """
         source = Text(text, tree)
-        return self._facts_of(path, source, self.verdict(source, service))
+        return self._facts_of(path, source, self.verdict(source, service), deferred=deferred)
 
     def is_candidate(self, text: Text | str, service: str | None) -> bool:
         """False when the prefilter shows no rule can fire on this text."""
@@ -149,14 +157,19 @@ class Linter:
         return reason if verdict != "skip" else None
 
     def _facts_of(
-        self, path: str, text: Text, verdict: Verdict, clients: ClientResolver | None = None
+        self,
+        path: str,
+        text: Text,
+        verdict: Verdict,
+        clients: ClientResolver | None = None,
+        deferred: DeferredSpans | None = None,
     ) -> FileFacts | None:
         if verdict == "skip":
             return None
         tree = text.tree
         if verdict == "imports" and tree is not None and clients is None:
             return import_facts(path, tree, text.text)  # no libcst parse: see facts.pyimports
-        return self.parse_facts(path, text, self.collect, self.forwards, clients)
+        return self.parse_facts(path, text, self.collect, self.forwards, clients, deferred)
 
     @staticmethod
     def parse_facts(
@@ -165,6 +178,7 @@ class Linter:
         workspace: bool = True,
         forwards: bool = True,
         clients: ClientResolver | None = None,
+        deferred: DeferredSpans | None = None,
     ) -> FileFacts | None:
         """Parse once and extract every fact; None when the text is not valid Python.
 
@@ -175,15 +189,27 @@ class Linter:
             return None
         from couplint_ast.facts.extract import extract_facts  # libcst, only when parsing
 
-        return extract_facts(parsed.module, path, parsed.import_spans, workspace, forwards, clients)
+        return extract_facts(
+            parsed.module,
+            path,
+            parsed.import_spans,
+            workspace,
+            forwards,
+            clients,
+            deferred=deferred,
+        )
 
     def lint_source(self, path: str, text: str, tree: ast.AST | None = None) -> list[Diagnostic]:
         """The diagnostics of one file's text, as the flake8 plugin reports them."""
         service = self.service_of(path)
         if service is None:
             return []
-        facts = self.facts(path, text, service, tree)
-        return self.check(facts, service) if facts is not None else []
+        deferred = DeferredSpans()  # most files that are parsed have no finding
+        facts = self.facts(path, text, service, tree, deferred)
+        found = self.check(facts, service) if facts is not None else []
+        if not deferred.used:
+            return found
+        return sorted({_placed(d, deferred) for d in found})
 
     def check(self, facts: FileFacts, service: str) -> list[Diagnostic]:
         """The enabled rules' diagnostics for one file's facts, sorted, each once."""
@@ -303,6 +329,11 @@ class Linter:
 # Below this many files a process pool costs more than it saves.
 PARALLEL_MIN_FILES = 64
 _workers: list[Linter] = []
+
+
+def _placed(d: Diagnostic, deferred: DeferredSpans) -> Diagnostic:
+    line, col = deferred.real(d.line, d.col)
+    return d if (line, col) == (d.line, d.col) else dataclasses.replace(d, line=line, col=col)
 
 
 def run_paths(

@@ -2,7 +2,9 @@
 
 `lint(code)` runs the real pipeline (prefilter, one parse, facts, couplings, rules) with
 the prefilter on and off, asserts that both agree (the prefilter must never cost a
-finding), and returns `(line, col, code, message)` of each diagnostic.
+finding) and that the positions flake8 computes only for findings are those every span
+would have (`facts.spans.DeferredSpans`), and returns `(line, col, code, message)` of
+each diagnostic.
 """
 
 from __future__ import annotations
@@ -33,6 +35,11 @@ def lint(
         found = linter.lint_source(path, source)
         results.append([(d.line, d.col, d.code, d.message) for d in found])
     assert results[0] == results[1], "the prefilter cost a finding"
+    service = linter.service_of(path)
+    eager = linter.facts(path, source, service) if service is not None else None
+    placed = linter.check(eager, service) if eager is not None and service is not None else []
+    positions = [(d.line, d.col, d.code, d.message) for d in placed]
+    assert results[0] == positions, "deferred positions differ from the real ones"
     return results[0]
 
 

@@ -8,6 +8,7 @@ from typing import ClassVar
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
+from couplint_ast.facts.spans import DeferredSpans
 from couplint_ast.facts.types import ClientExport, FactFields
 from couplint_ast.model import Span
 
@@ -48,6 +49,8 @@ class ModuleContext:
         self.import_spans: tuple[tuple[int, int], ...] | None = None
         self._positions: Mapping[cst.CSTNode, CodeRange] | None = None
         self.positions = True  # False: every span is 0:0 (history reads no positions)
+        # flake8: spans are placeholders until a finding needs one (`DeferredSpans`).
+        self.deferred: DeferredSpans | None = None
         self.path = ""  # the file's path as the facts name it (a Django app's folder)
 
     def bind(self, local: str, qualified: str) -> None:
@@ -66,10 +69,21 @@ class ModuleContext:
         """Where a node starts; positions are computed on first use, once per file."""
         if not self.positions:
             return Span(0, 0)
+        if self._positions is None and self.deferred is not None:
+            return self.deferred.placeholder(node, self._start)
+        start = self.position_map()[node].start
+        return Span(start.line, start.column)
+
+    def _start(self, node: object) -> tuple[int, int]:
+        assert isinstance(node, cst.CSTNode)
+        start = self.position_map()[node].start
+        return start.line, start.column
+
+    def position_map(self) -> Mapping[cst.CSTNode, CodeRange]:
+        """libcst's positions of every node: a code-generation pass of the file, once."""
         if self._positions is None:
             self._positions = self.wrapper.resolve(PositionProvider)
-        start = self._positions[node].start
-        return Span(start.line, start.column)
+        return self._positions
 
 
 class FactCollector(cst.BatchableCSTVisitor):

@@ -15,6 +15,7 @@ from couplint_ast.facts.migrations import MigrationCollector
 from couplint_ast.facts.orm import OrmCollector
 from couplint_ast.facts.ormuse import OrmUseCollector
 from couplint_ast.facts.routes import RouteCollector
+from couplint_ast.facts.spans import DeferredSpans
 from couplint_ast.facts.sql import SqlCollector
 from couplint_ast.facts.startup import StartupCollector
 from couplint_ast.facts.strings import AssignmentCollector
@@ -46,6 +47,7 @@ def extract_facts(
     forwards: bool = True,
     clients: Callable[[str], ClientExport | None] | None = None,
     history: bool = False,
+    deferred: DeferredSpans | None = None,
 ) -> FileFacts:
     """All facts of one file, from one traversal; positions only for what was found.
 
@@ -58,6 +60,7 @@ def extract_facts(
     their module (the workspace knows; see `facts.types.ClientExport`).
     With `history`, only what a migration's history needs is read (its place and its
     operations, without positions): another file of its folder, read for its sake.
+    With `deferred`, spans are placeholders it turns into positions (see `DeferredSpans`).
     """
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     ctx = ModuleContext(wrapper)
@@ -68,6 +71,7 @@ def extract_facts(
     ctx.clients = clients
     kinds = HISTORY_COLLECTORS if history else COLLECTORS
     ctx.positions = not history
+    ctx.deferred = deferred
     collectors = [collector(ctx) for collector in kinds]
     wrapper.visit_batched(collectors)
     fields: FactFields = {}

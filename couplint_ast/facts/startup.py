@@ -23,7 +23,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import libcst as cst
-from libcst.metadata import PositionProvider
 
 from couplint_ast.facts.callsites import is_forever
 from couplint_ast.facts.context import FactCollector, ModuleContext, dotted_name
@@ -322,7 +321,7 @@ class StartupCollector(FactCollector):
             nodes.append((yielded, self.defs[function]))
         if not nodes:
             return ()
-        positions = self.ctx.wrapper.resolve(PositionProvider)
+        positions = self.ctx.position_map()
         regions = []
         for first, last in nodes:
             # After a `yield`: from its end; a lambda: from its start. Both to the end.
