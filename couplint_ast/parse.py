@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 import re
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, Union
 
@@ -24,6 +24,11 @@ class Needle:
     checked on CPython's tree, which flake8 builds anyway. `imports_only`: all its rule
     reads of a file is its imports, which CPython's tree holds: a file that only such
     needles let through is never parsed by libcst.
+
+    `named` = (names, prefix) makes it a needle of names (tables): the text must hold one
+    of `names` as a whole word, one of them right after `prefix`, and `pattern` anywhere.
+    Each is read on the lower-cased text, where one of `words` starts: a scan with
+    `str.find` instead of a regex alternation tried at every position of the file.
     """
 
     pattern: str
@@ -31,6 +36,7 @@ class Needle:
     fold: bool = False
     in_code: bool = False
     imports_only: bool = False
+    named: tuple[str, ...] = ()  # (names, prefix)
 
 
 class Text:
@@ -58,7 +64,7 @@ class Prefilter:
     """Decides from the text alone whether a file can hold a finding, before any parse."""
 
     def __init__(self, needles: Iterable[Needle]) -> None:
-        self._needles = [(re.compile(n.pattern, re.MULTILINE), n) for n in sorted(set(needles))]
+        self._needles = [(_matcher(n), n) for n in sorted(set(needles))]
 
     def could_matter(self, text: Text) -> bool:
         """False when no rule can fire on this text (then it is never parsed)."""
@@ -78,40 +84,107 @@ class Prefilter:
                     continue
             if needle.imports_only and imports is not None:
                 continue
-            found = pattern.search(text.text)
+            found = pattern.find(text.text, folded)
             if found is None:
                 continue
             if needle.in_code:
                 in_code.append((pattern, needle))
             elif not needle.imports_only:
-                return "parse", found.group(0)
+                return "parse", found
             else:
-                imports = found.group(0)
+                imports = found
         if in_code:
             tree = text.tree
             if tree is None:
                 return "parse", ""  # not this Python's syntax: parsing decides what it is
             code = code_text(tree)
+            code_folded = code.lower() if any(n.fold for _, n in in_code) else None
             for pattern, needle in in_code:
-                found = pattern.search(code)
+                found = pattern.find(code, code_folded)
                 if found is not None and not needle.imports_only:
-                    return "parse", found.group(0)
+                    return "parse", found
                 if found is not None and imports is None:
-                    imports = found.group(0)
+                    imports = found
         if imports is not None:
             # Imports come from CPython's tree; without one, libcst decides.
             return ("imports" if text.tree is not None else "parse"), imports
         return "skip", ""
 
 
+class _Regex:
+    """A needle's regex, searched anywhere in the text."""
+
+    def __init__(self, needle: Needle) -> None:
+        self.pattern = re.compile(needle.pattern, re.MULTILINE)
+
+    def find(self, text: str, folded: str | None) -> str | None:
+        found = self.pattern.search(text)
+        return found.group(0) if found is not None else None
+
+
+# What a prefix of `Needle.named` can end with, right before the name: a blank (or the
+# escape of one, `\n`), a bracket, a comma, a quote, or the dot after a schema.
+_PREFIX_ENDS = frozenset(" \t\n\r\f\v(,\"'`[.")
+
+
+class _Names:
+    """A needle of names (`Needle.named`), read where one of its words occurs."""
+
+    # How far before a name its prefix may start (a keyword, a schema, quotes and blanks).
+    WINDOW = 400
+
+    def __init__(self, needle: Needle) -> None:
+        names, prefix = needle.named
+        self.words = needle.words
+        self.names = re.compile(names)
+        self.prefix = re.compile(rf"(?:{prefix})\Z")
+        self.pattern = re.compile(needle.pattern, re.MULTILINE)
+
+    def find(self, text: str, folded: str | None) -> str | None:
+        lower = folded if folded is not None else text.lower()
+        plain = named = False
+        for at in self._occurrences(lower):
+            name = self.names.match(lower, at)
+            if name is None:
+                continue
+            before = lower[at - 1] if at else " "
+            escaped = before in "nrt" and lower[at - 2 : at - 1] == "\\"  # `FROM\\n\\tstock`
+            plain = plain or escaped or not (before.isalnum() or before in "_$")
+            named = named or (
+                (escaped or before in _PREFIX_ENDS)
+                and self.prefix.search(lower, max(0, at - self.WINDOW), at) is not None
+            )
+            if plain and named:
+                found = self.pattern.search(text)
+                return found.group(0) if found is not None else None
+        return None
+
+    def _occurrences(self, lower: str) -> Iterator[int]:
+        if "" in self.words:  # a glob that starts with a wildcard: every name is a candidate
+            yield from (m.start() for m in self.names.finditer(lower))
+            return
+        for word in self.words:
+            at = lower.find(word)
+            while at != -1:
+                yield at
+                at = lower.find(word, at + 1)
+
+
+def _matcher(needle: Needle) -> _Regex | _Names:
+    return _Names(needle) if needle.named else _Regex(needle)
+
+
 def code_text(tree: ast.AST) -> str:
     """What a file's code says, one piece per line, without its docstrings or comments.
 
-    Each string constant quoted, `class Name(bases)`, `callee(`, `keyword=`, `target =` and
-    each import statement: the text every `in_code` needle is written against.
+    Each string constant quoted, `class Name(bases)`, `callee(`, `keyword=` and `target =`
+    (with what they are given when it is a string, True, or a name in a class body:
+    `table = "stock"`, `table = stock_table`) and each import statement: the text every
+    `in_code` needle is written against.
     """
     pieces = []
     prose = set()  # a string that is a statement of its own does nothing: a docstring
+    attributes: set[int] = set()  # statements of a class body (walked before them: breadth first)
     for node in ast.walk(tree):
         if isinstance(node, ast.Constant):
             if isinstance(node.value, (str, bytes)) and id(node) not in prose:
@@ -125,11 +198,13 @@ def code_text(tree: ast.AST) -> str:
             pieces.append(f"{_last_name(node.func)}(")
         elif isinstance(node, ast.keyword):
             if node.arg:
-                pieces.append(f"{node.arg}=")
+                pieces.append(f"{node.arg}={_given(node.value, False)}")
         elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            pieces.extend(f"{_last_name(t)} =" for t in targets)
+            given = _given(node.value, id(node) in attributes)
+            pieces.extend(f"{_last_name(t)} = {given}" for t in targets)
         elif isinstance(node, ast.ClassDef):
+            attributes.update(id(statement) for statement in node.body)
             bases = ", ".join(_dotted(b) for b in node.bases)
             pieces.append(f"class {node.name}({bases})")
         elif isinstance(node, ast.Import):
@@ -138,6 +213,16 @@ def code_text(tree: ast.AST) -> str:
             names = ", ".join(a.name for a in node.names)
             pieces.append(f"from {'.' * node.level}{node.module or ''} import {names}")
     return "\n".join(pieces)
+
+
+def _given(value: ast.expr | None, names: bool) -> str:
+    # What a target is given, when it is a string, True or (with `names`) a name: what a
+    # model's table attribute is (`table = "stock"`, `table = stock_table`, `table=True`).
+    if isinstance(value, ast.Constant) and isinstance(value.value, str):
+        return '"' + value.value.split("\n", 1)[0][:200] + '"'
+    if isinstance(value, ast.Constant) and value.value is True:
+        return "True"
+    return value.id if names and isinstance(value, ast.Name) else ""
 
 
 def _last_name(node: ast.AST) -> str:

@@ -691,6 +691,28 @@ def test_the_prefilter_sees_every_way_of_naming_a_table(source: str) -> None:
     assert lint(source) != []  # lint() also checks that the prefilter changes nothing
 
 
+@pytest.mark.parametrize(
+    ("source", "passes"),
+    [
+        ('cur.execute("select * from\\n\\tSTOCK")\n', True),  # escaped blanks, any case
+        ('cur.execute("SELECT * FROM " + "stock")\n', True),  # a string that starts with it
+        (
+            "class Stock(Model):\n  class Meta:\n    table = stock_table\nstock_table = 'stock'\n",
+            True,
+        ),
+        # `table` given what a call or a variable holds, in a function: not a model's table.
+        ('def copy(rows):\n    table = stock_table\n    return "stock"\n', False),
+        ('def copy(rows):\n    table = pick(rows)\n    return "stock"\n', False),
+        ('def restock():\n    return stock.reserved("SELECT 1")\n', False),  # no name after FROM
+        ('cur.execute("SELECT * FROM stocks")\n', False),  # another name that starts alike
+    ],
+)
+def test_the_prefilter_reads_a_table_name_where_it_occurs(source: str, passes: bool) -> None:
+    linter = Linter(EXAMPLE_CONFIG, lambda code: code.startswith("CPL2"))
+    assert linter.is_candidate(source, "shipping") is passes
+    assert bool(lint(source)) is passes  # lint() also checks the prefilter changes nothing
+
+
 def test_a_table_every_service_has_is_its_own_first() -> None:
     from pathlib import Path
 

@@ -67,17 +67,16 @@ def table_needles(config: Config, service: str) -> list[Needle]:
         if svc.name != service:
             for entry in svc.tables:
                 words.add(entry[:-2] if entry.endswith(".*") else entry.rsplit(".", 1)[-1])
-    names = "|".join(_word_pattern(w) for w in sorted(words) if w)
+    names = "|".join(_word_pattern(w.lower()) for w in sorted(words) if w)
     if not names:
         return []
-    # Anchored at the start, the scans run once per file, not at every position; the cheap
-    # one first, as most files of most services never name another service's table.
-    plain = rf"(?i:(?<![\w$])(?:{names})(?![\w$]))"
-    named = rf"(?i:{TABLE_PREFIX}(?:{names})(?![\w$]))"
-    pattern = rf"(?s:\A(?=.*?{plain})(?=.*?{named}).*?(?:{TABLE_CONTEXT}))"
-    # A glob entry (`logger_*`) is looked for by what comes before its first wildcard.
+    # Read on the lower-cased text where a word occurs (`parse.Needle.named`): most files
+    # of most services never name another service's table, and those that do are read
+    # only around each name. A glob entry (`logger_*`) is looked for by what comes before
+    # its first wildcard.
     folded = tuple(sorted({re.split(r"[*?\[]", w)[0].lower() for w in words if w}))
-    needles = [Needle(pattern, folded, fold=True, in_code=True)]
+    named = (rf"(?:{names})(?![\w$])", rf"(?i:{TABLE_PREFIX})")
+    needles = [Needle(TABLE_CONTEXT, folded, fold=True, in_code=True, named=named)]
     # A Django model without `db_table` maps `<app>_<model>`: its class is named after the
     # part of a table's name that follows the last underscore (`class XForm(models.Model)`).
     models = sorted({w.rsplit("_", 1)[1] for w in words if "_" in w and w.rsplit("_", 1)[1]})

@@ -37,10 +37,19 @@ ORM_TABLE_ATTRIBUTES = ("__tablename__", *META_TABLE_KEYS)
 
 
 def orm_needle() -> str:
-    """Where an ORM mapping can be: a table attribute assigned, or a mapping call."""
-    attributes = "|".join(re.escape(a) for a in ORM_TABLE_ATTRIBUTES)
+    """Where an ORM mapping can be: a table attribute assigned, or a mapping call.
+
+    `table` is also the name of countless variables: it counts only when it is given a
+    string or a name (`table = "stock"`, `table = stock_table`, SQLModel's `table=True`),
+    not what a call or an attribute returns.
+    """
+    distinct = [a for a in ORM_TABLE_ATTRIBUTES if a != "table"]
+    attributes = "|".join(re.escape(a) for a in distinct)
     calls = "|".join(re.escape(c) for c in ORM_CALLS)
-    return rf"\b(?:{attributes})\s*[:=]|\b(?:{calls})\s*\(|\bforeign_key\s*=|\bsecondary\s*="
+    named = r"""\btable[ \t]*(?::[^=\n]*)?=[ \t]*(?:[rRuUbBfF]{0,2}["']|[A-Za-z_]\w*(?![\w.(\[]))"""
+    return (
+        rf"\b(?:{attributes})\s*[:=]|{named}|\b(?:{calls})\s*\(|\bforeign_key\s*=|\bsecondary\s*="
+    )
 
 
 def client_needles() -> list[Needle]:
