@@ -200,6 +200,47 @@ def test_stubs_and_wrappers_of_a_module_imported_with_from_dot(
     )
 
 
+FACTORY_FILES = {
+    **FILES,
+    # Stubs made by a method of a class, or by a function, of another module.
+    "web/app/connector.py": (
+        "import os\n\nimport grpc\nfrom users_pb2_grpc import UsersStub\n\n\n"
+        "class Connector:\n    channel = grpc.insecure_channel(os.environ['USERS_ADDR'])\n\n"
+        "    def users(self):\n        return UsersStub(self.channel)\n\n"
+        "    def name(self):\n        return 'users'\n\n\n"
+        "def make_stub():\n    return UsersStub(grpc.insecure_channel('users:5000'))\n"
+    ),
+    "web/app/views.py": (
+        "from .connector import Connector, make_stub\n\nclient = Connector().users()\n\n\n"
+        "def get(req):\n    return client.GetUser(req, timeout=2)\n\n\n"
+        "def listed(req):\n    return Connector().users().List(req)\n\n\n"
+        "def made(req):\n    return make_stub().GetUser(req, timeout=2)\n\n\n"
+        "def named():\n    return Connector().name().upper()\n"  # a string, not a stub
+    ),
+}
+
+
+def test_stubs_a_factory_of_another_module_returns_are_known(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    make_repo(tmp_path, FACTORY_FILES, CONFIG)
+    assert run("check", "--select", "CPL301,CPL302") == (
+        1,
+        "web/app/views.py:7:12: CPL301 synchronous call to service 'users' with grpc\n"
+        "web/app/views.py:11:12: CPL301 synchronous call to service 'users' with grpc\n"
+        "web/app/views.py:11:12: CPL302 grpc.UsersStub.List() has no timeout\n"
+        "web/app/views.py:15:12: CPL301 synchronous call to service 'users' with grpc\n",
+    )
+    flake8 = subprocess.run(
+        [sys.executable, "-m", "flake8", "--select=CPL301,CPL302", "web/app/views.py"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert flake8.stdout == ""  # one file cannot say what the factories return
+
+
 BREAKER_FILES = {
     "users/app.py": "",
     "exercises/app.py": "",

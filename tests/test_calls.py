@@ -908,3 +908,32 @@ def test_other_configurations_and_apis_are_no_generated_client() -> None:
         "CoreApi(plain).list_pods()\n"
     )
     assert lint(source) == []
+
+
+def test_a_stub_a_method_of_the_module_returns_is_called() -> None:
+    # `Connector().stub()` returns a stub on the class's channel: flake8 sees it in one file.
+    source = """
+        import grpc
+        from orders_pb2_grpc import OrdersStub
+
+
+        class Connector:
+            channel = grpc.insecure_channel("orders-api:50051")
+
+            def stub(self):
+                return OrdersStub(self.channel)
+
+            def label(self):
+                return "orders"
+
+
+        def get(req):
+            return Connector().stub().Get(req, timeout=2)
+
+
+        def shout():
+            return Connector().label().upper()  # a string's method: no call
+    """
+    assert testing.lint(source, ("CPL301", "CPL302")) == [
+        (17, 11, "CPL301", "synchronous call to service 'orders' with grpc")
+    ]

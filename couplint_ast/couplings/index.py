@@ -211,12 +211,16 @@ class WorkspaceIndex:
         """The client object `name` (as imported from `here`: `.http.session`) is, if the
         module it comes from builds one at module level."""
         module, _, attr = name.rpartition(".")
-        found = self._module(service, here, module) if module.strip(".") else None
-        if found is None:
-            return None
-        for export in found[1].exports:
-            if export.name == attr and export.client is not None:
-                return export.client
+        splits = [(module, attr)]
+        if name.endswith("()"):  # what a factory returns: `.grpc.make_stub()`, or a
+            dotted, _, method = name[:-2].rpartition(".")  # method's: `.grpc.Conn.stub()`
+            owner, _, cls = dotted.rpartition(".")
+            splits.insert(0, (owner, f"{cls}.{method}()"))
+        for module, attr in splits:
+            found = self._module(service, here, module) if module.strip(".") else None
+            for export in found[1].exports if found is not None else ():
+                if export.name == attr and export.client is not None:
+                    return export.client
         return None
 
     def clients_for(self, service: str, path: str) -> Callable[[str], ClientExport | None]:
@@ -410,7 +414,11 @@ class Needs:
                             (here, _module_of(use.model))
                         )
             for export in facts.exports:
-                if export.client is not None:
+                if export.client is not None and export.name.endswith("()"):
+                    # A factory: `Connector().auth_stub()`, `make_stub()` is what is called.
+                    factory = export.name[:-2].rsplit(".", 1)[-1]
+                    self.functions.setdefault(service, set()).add(factory)
+                elif export.client is not None:
                     clients.setdefault(service, set()).add(export.name)
             values = [call.target for call in facts.calls]
             values += [v for fact in facts.brokers for v in (*fact.targets, *fact.keys)]

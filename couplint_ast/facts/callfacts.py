@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator
 
 import libcst as cst
 
@@ -126,6 +127,7 @@ def exports(
         value = values.value(cst.Name(name), ())
         if _telling(value) or _short_text(value):  # a host, a topic, a queue's name
             found.append(ExportFact(name, value))
+    found.extend(builder.factory_exports())
     return tuple(found)
 
 
@@ -174,7 +176,35 @@ class _Builder:
     def client_export(self, name: str) -> ClientExport | None:
         """What another module importing `name` gets, when it is a client object this
         module builds at module level (`session = requests.Session()`)."""
-        obj = self.ev.value(cst.Name(name), ())
+        return self._export_of(self.ev.value(cst.Name(name), ()))
+
+    def factory_exports(self) -> Iterator[ExportFact]:
+        """Client objects that a module-level function (`make_stub()`) or a method of a
+        module-level class (`Connector().auth_stub()`) returns, named as called: other
+        modules that call them get the object (`Obj.imported`)."""
+        imported = self.records.ctx.bindings.values()
+        if not any(q.split(".", 1)[0] in CATALOG_ROOTS or "_grpc" in q for q in imported):
+            return  # only a module that imports a client library builds client objects
+        binds = self.records.symbols.binds
+        methods: dict[str, list[str]] = {}
+        for (scope, name), bindings in binds.items():
+            if len(scope) == 1 and not name.startswith("_") and bindings[0].kind == "def":
+                methods.setdefault(scope[0], []).append(name)
+        for (scope, name), bindings in binds.items():
+            if scope or len(bindings) != 1 or bindings[0].kind not in ("def", "class"):
+                continue
+            if bindings[0].kind == "def":
+                made = self._export_of(self.ev.value(cst.Call(cst.Name(name)), ()))
+                if made is not None:
+                    yield ExportFact(f"{name}()", Value(), made)
+                continue
+            for method in methods.get(name, ()):
+                call = cst.Call(cst.Attribute(cst.Call(cst.Name(name)), cst.Name(method)))
+                made = self._export_of(self.ev.value(call, ()))
+                if made is not None:
+                    yield ExportFact(f"{name}.{method}()", Value(), made)
+
+    def _export_of(self, obj: object) -> ClientExport | None:
         if not isinstance(obj, Obj) or obj.imported is not None:
             return None
         if obj.kind == "breaker":  # `@orders_breaker` in the modules that import it

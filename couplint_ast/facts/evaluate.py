@@ -27,6 +27,7 @@ from couplint_ast.facts.scopes import (
     Binding,
     Cls,
     Func,
+    Inst,
     Method,
     Obj,
     Ref,
@@ -159,6 +160,8 @@ class Evaluator:
                 if client is not None:
                     return Obj(client.kind, None, (), client.origin, imported=client)
         base = self._value(node.value, scope, depth)
+        if isinstance(base, (Cls, Inst)):  # `Factory().stub`, `Factory.make`: a method
+            return self._member(base.cls if isinstance(base, Inst) else base, attr, depth)
         if isinstance(base, Ref):
             name = f"{base.name}.{attr}"
             client = self.clients(name) if self.clients is not None else None
@@ -175,8 +178,20 @@ class Evaluator:
             return Method(base, attr)
         return None
 
+    def _member(self, cls: Cls, attr: str, depth: int) -> Value | None:
+        where = (*cls.scope, cls.node.name.value)
+        bindings = self.symbols.lookup_attr(where, attr)
+        if not bindings:
+            return None
+        value = self._bindings((where, "self." + attr), bindings, depth)
+        if isinstance(value, Func) and _is_property(value.node):
+            return self._returns(value, depth)
+        return value
+
     def _call(self, node: cst.Call, scope: Scope, depth: int) -> Value | None:
         func = self._value(node.func, scope, depth)
+        if func is None and self.clients is not None:
+            return self._imported_factory(node, scope, depth)
         if isinstance(func, Ref):
             return self._construct(func.name, node, scope, depth)
         if isinstance(func, Method):
@@ -196,8 +211,34 @@ class Evaluator:
                 self._active.discard(node)
         if isinstance(func, Cls):
             kind, origin = self._subclass_of(func, depth)
-            return Obj(kind, node, scope, origin, custom=True) if kind else None
+            return Obj(kind, node, scope, origin, custom=True) if kind else Inst(func)
         return None
+
+    def _imported_factory(self, node: cst.Call, scope: Scope, depth: int) -> Value | None:
+        """`Connector().auth_stub()` with `Connector` imported from the project: what the
+        method returns, when its module says it is a client object (`ExportFact`)."""
+        func = node.func
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Call):
+            made = self._imported_name(func.value.func, scope, depth)
+            name = f"{made}.{func.attr.value}" if made else None
+        else:  # `make_stub()`, imported with `from .grpc import make_stub`
+            name = self._imported_name(func, scope, depth)
+        if name is None or self.clients is None:
+            return None
+        return _imported(self.clients(name + "()"))
+
+    def _imported_name(self, node: cst.BaseExpression, scope: Scope, depth: int) -> str | None:
+        """The dotted name `node` imports from the project (`.grpc.Connector`), if any."""
+        if isinstance(node, cst.Name):
+            found = self.symbols.lookup(scope, node.value)
+            bindings = found[1] if found is not None else []
+            if len(bindings) == 1 and bindings[0].kind == "local":
+                return bindings[0].name
+        if isinstance(node, cst.Attribute):
+            head = self._imported_name(node.value, scope, depth)
+            return f"{head}.{node.attr.value}" if head else None
+        value = self._value(node, scope, depth)
+        return value.name if isinstance(value, Ref) else None
 
     def _construct(self, name: str, node: cst.Call, scope: Scope, depth: int) -> Value | None:
         kind = (
@@ -213,6 +254,10 @@ class Evaluator:
         generated = self._openapi(name, node, scope, depth)
         if generated is not None:
             return generated
+        if self.clients is not None:  # a factory of another module: `make_stub()`
+            made = _imported(self.clients(name + "()"))
+            if made is not None:
+                return made
         if name.rsplit(".", 1)[-1].endswith("Stub") and node.args:
             channel = self._value(node.args[0].value, scope, depth)
             if isinstance(channel, Obj) and channel.kind == "grpc.Channel":
@@ -284,6 +329,10 @@ class Evaluator:
             if value.name.endswith("Stub") and "_grpc" in value.name:
                 return Obj("grpc.Stub", None, scope, value.name)
         return None
+
+
+def _imported(client: ClientExport | None) -> Obj | None:
+    return Obj(client.kind, None, (), client.origin, imported=client) if client else None
 
 
 def _instance(name: str) -> Value:

@@ -100,7 +100,15 @@ class Cls:
     scope: Scope
 
 
-Value = Union[Ref, Obj, Func, Method, Cls]
+@dataclass(frozen=True, eq=False)
+class Inst:
+    """An object of a class of this module that is no catalog kind (`ConnectServer()`):
+    what its methods return may be (a factory of stubs or sessions)."""
+
+    cls: Cls
+
+
+Value = Union[Ref, Obj, Func, Method, Cls, Inst]
 
 
 @dataclass
