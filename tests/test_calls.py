@@ -937,3 +937,42 @@ def test_a_stub_a_method_of_the_module_returns_is_called() -> None:
     assert testing.lint(source, ("CPL301", "CPL302")) == [
         (17, 11, "CPL301", "synchronous call to service 'orders' with grpc")
     ]
+
+
+def test_a_client_class_of_another_services_package_is_a_call_to_it() -> None:
+    # The example file is shipping's; `inventory` is another service's package.
+    source = """
+        import os
+
+        from inventory.client import InventoryClient
+        from shipping.api import LabelsApi
+        from stripe_sdk import StripeClient
+
+        stock = InventoryClient(os.environ["STOCK_URL"])
+
+
+        def ship(sku):
+            StripeClient("key").pay(1)  # a third party's SDK: nothing is known
+            LabelsApi().make(sku)  # the service's own class
+            stock._cache.clear()  # a private attribute: not an operation
+            return stock.reserve(sku)
+    """
+    assert testing.lint(source, ("CPL301", "CPL302", "CPL303")) == [
+        (
+            15,
+            11,
+            "CPL301",
+            "synchronous call to service 'inventory' with inventory.client.InventoryClient",
+        ),
+        (15, 11, "CPL303", "call to service 'inventory' is not guarded by a circuit breaker"),
+    ]
+
+
+def test_a_class_of_another_services_package_that_is_no_client_is_not_a_call() -> None:
+    source = """
+        from inventory.models import Stock
+
+        def reserve(sku):
+            return Stock(sku).reserve()  # a model, not a client: CPL102 says the import
+    """
+    assert testing.lint(source, ("CPL301", "CPL303")) == []

@@ -97,6 +97,8 @@ def service_calls(facts: FileFacts, config: Config, service: str | None) -> list
     found = []
     for call in facts.calls:
         target = resolve(call.target, call.client, config, service)
+        if call.client == "package" and target.kind != SERVICE:
+            continue  # an object of the service's own code or of a library: no call known
         found.append(
             ServiceCall(
                 call,
@@ -150,6 +152,8 @@ def startup_context(call: CallFact, startup: dict[str, StartupFact]) -> str | No
 
 def resolve(value: Value, client: str, config: Config, service: str | None) -> Target:
     """Decide where a target value of `client` goes, seen from `service`."""
+    if client == "package":  # a client library: the service whose `packages` hold it
+        return _package_target(value, config, service)
     if client in REQUEST_LIBRARIES:  # a request/reply over a broker: the queue's owner
         decided = [_request(a, client, config, service) for a in value.alternatives]
     else:
@@ -167,6 +171,15 @@ def resolve(value: Value, client: str, config: Config, service: str | None) -> T
         return Target(THIRD_PARTY, host=third[0].host, missing=third[0].missing)
     missing = next((t.missing for t in named or decided if t.missing is not None), None)
     return Target(UNRESOLVED, missing=missing)
+
+
+def _package_target(value: Value, config: Config, service: str | None) -> Target:
+    # A class of no service's package is a library of the world: not coupling.
+    name = value.alternatives[0].text() if len(value.alternatives) == 1 else ""
+    owner = config.package_owner(name.rpartition(".")[0], service) if name else None
+    if owner is None or owner.service is None:
+        return Target(THIRD_PARTY)
+    return Target(OWN if owner.service == service else SERVICE, (owner.service,))
 
 
 def _request(alt: Alternative, library: str, config: Config, service: str | None) -> Target:

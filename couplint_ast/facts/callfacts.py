@@ -20,6 +20,7 @@ from couplint_ast.facts.catalog import (
     MODULE_FUNCTIONS,
     NAMEKO_RPC_CALL,
     OPENAPI_CALL,
+    PACKAGE_CLIENT_CALL,
     SOCKET_CLIENTS,
     SOCKET_DEFAULT,
     TIMEOUT_WRAPPERS,
@@ -153,7 +154,14 @@ def _short_text(value: Value) -> bool:
 CALLED_OBJECTS = frozenset({"nameko.EventDispatcher"})
 # Client objects whose every public attribute is a remote operation.
 CALLABLE_OBJECTS = frozenset(
-    {"grpc.Stub", "zeep.Service", "nameko.RpcProxy", "xmlrpc.ServerProxy", "openapi.Api"}
+    {
+        "grpc.Stub",
+        "zeep.Service",
+        "nameko.RpcProxy",
+        "xmlrpc.ServerProxy",
+        "openapi.Api",
+        "package.Client",
+    }
 )
 
 
@@ -260,6 +268,8 @@ class _Builder:
             return XMLRPC_CALL, obj, method
         if obj.kind == "openapi.Api" and not method.startswith("_"):
             return OPENAPI_CALL, obj, method
+        if obj.kind == "package.Client" and not method.startswith("_"):
+            return PACKAGE_CLIENT_CALL, obj, method
         api = KIND_METHODS.get(obj.kind, {}).get(method)
         return (api, obj, "") if api is not None else None
 
@@ -427,6 +437,8 @@ class _Builder:
         if obj is not None and operation:
             stub = obj.origin.rsplit(".", 1)[-1]
             label = f"grpc.{stub}.{operation}" if client == "grpc" else f"{label}.{operation}"
+            if client == "package":
+                label = f"{obj.origin}.{operation}"
         target = self.parts.target(api, obj, args, site.scope, site.point) or Value()
         timeout = self.parts.timeout(api, obj, args, site.scope)
         if client in SOCKET_CLIENTS and timeout == "missing" and self.parts.socket_default:

@@ -14,7 +14,7 @@ import libcst as cst
 
 from couplint_ast.facts.callfacts import build
 from couplint_ast.facts.callsites import CallRecords, CallSite, Frame, is_forever
-from couplint_ast.facts.catalog import CATALOG_ROOTS
+from couplint_ast.facts.catalog import CATALOG_ROOTS, PACKAGE_CLIENT
 from couplint_ast.facts.context import FactCollector, ModuleContext, dotted_name
 from couplint_ast.facts.scopes import Binding, Point, Scope
 from couplint_ast.facts.types import FactFields
@@ -341,8 +341,9 @@ def _has_scheme(node: cst.BaseExpression) -> bool:
 
 
 def _relevant(head: str, names: Sequence[cst.BaseExpression] = ()) -> bool:
-    """True when an import may bring a client: a catalog library, or a generated OpenAPI
-    client (a package named like one, or its `ApiClient`)."""
+    """True when an import may bring a client: a catalog library, a generated OpenAPI
+    client (a package named like one, or its `ApiClient`), or a package's client class
+    (`from billing.client import BillingClient`)."""
     if head in CATALOG_ROOTS or head.endswith("client") or "openapi" in head:
         return True
-    return any(isinstance(n, cst.Name) and n.value == "ApiClient" for n in names)
+    return any(isinstance(n, cst.Name) and PACKAGE_CLIENT.fullmatch(n.value) for n in names)

@@ -6,6 +6,7 @@ name is the qualified name an import gives it (`requests.get`, `httpx.AsyncClien
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -159,6 +160,10 @@ NAMEKO_RPC_CALL = Api("nameko", "nameko", url_arg=-1)
 # `ApiClient(configuration)` into every `SomethingApi(api_client).operation(...)`, which
 # takes `_request_timeout` and has none by default.
 OPENAPI_CALL = Api("openapi", "openapi", url_arg=-1, timeout_keyword="_request_timeout")
+# A client object of a package that is no catalog library (`BillingClient(...).charge()`):
+# a call to the service whose `packages` hold it (its own client library), if one does.
+PACKAGE_CLIENT_CALL = Api("package", "package", url_arg=-1)
+PACKAGE_CLIENT = re.compile(r"[A-Z]\w*(?:Client|Api|API|Sdk|SDK)")
 # `ServerProxy(url).method(...)`: XML-RPC over HTTP, bounded only by the socket default.
 XMLRPC_CALL = Api("xmlrpc", "xmlrpc.client.ServerProxy", url_arg=-1)
 

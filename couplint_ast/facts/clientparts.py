@@ -109,6 +109,8 @@ class ClientParts:
             return self.base(obj.parent) if obj.parent is not None else None
         if obj.kind == "nameko.RpcProxy" and isinstance(obj.node, cst.Attribute):
             return Value.literal(obj.origin)  # `cluster.orders`: the attribute is the name
+        if obj.kind == "package.Client":
+            return Value.literal(obj.origin)  # its package says whose it is
         if obj.kind == "nameko.RpcProxy" and isinstance(obj.node, cst.Call):
             # The target service's nameko name, which `hosts` lists like a host name.
             return self.value(_ctor_args(obj).get(0, "target_service"), obj.scope)
@@ -191,6 +193,8 @@ class ClientParts:
             return "unknown" if intercepted else None
         if obj.kind == "zeep.Service":
             return self.client_timeout(obj.parent) if obj.parent is not None else "unknown"
+        if obj.kind == "package.Client":
+            return "unknown"  # the library's own business
         if obj.kind == "nameko.RpcProxy" and obj.parent is not None:
             return self.client_timeout(obj.parent)  # the cluster proxy's own timeout
         if obj.kind in ("nameko.RpcProxy", "nameko.Cluster") and isinstance(obj.node, cst.Call):

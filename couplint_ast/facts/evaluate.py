@@ -18,8 +18,10 @@ from couplint_ast.facts.catalog import (
     ATTRIBUTE_FACTORIES,
     BREAKER_CLASSES,
     BREAKER_SUBCLASSABLE,
+    CATALOG_ROOTS,
     CONSTRUCTORS,
     FACTORIES,
+    PACKAGE_CLIENT,
     RETRY_OBJECTS,
 )
 from couplint_ast.facts.context import dotted_name
@@ -258,6 +260,9 @@ class Evaluator:
             made = _imported(self.clients(name + "()"))
             if made is not None:
                 return made
+        module, _, last = name.rpartition(".")
+        if module and PACKAGE_CLIENT.fullmatch(last) and module.split(".")[0] not in CATALOG_ROOTS:
+            return Obj("package.Client", node, scope, name)  # a package's own client class
         if name.rsplit(".", 1)[-1].endswith("Stub") and node.args:
             channel = self._value(node.args[0].value, scope, depth)
             if isinstance(channel, Obj) and channel.kind == "grpc.Channel":

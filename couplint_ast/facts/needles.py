@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from couplint_ast.facts.catalog import CLIENT_MODULES
+from couplint_ast.config import Config
+from couplint_ast.facts.catalog import CLIENT_MODULES, PACKAGE_CLIENT
 from couplint_ast.parse import Needle
 
 # What a request/reply module imports, and says (`facts.replies`); `nats` requests always are.
@@ -52,14 +53,26 @@ def orm_needle() -> str:
     )
 
 
-def client_needles() -> list[Needle]:
+def client_needles(others: Iterable[str] = ()) -> list[Needle]:
     """An import of any client library of the catalog, or a generated OpenAPI client's
-    `ApiClient` (its package is the project's own: no import names it)."""
-    return [
+    `ApiClient` (its package is the project's own: no import names it); with `others`
+    (the packages of the other services), a client class built from one of them."""
+    needles = [
         *(Needle(_import_needle(m), (_last(m),)) for m in CLIENT_MODULES),
         Needle(r"\bApiClient\s*\(", ("ApiClient",), in_code=True),
         request_reply_needle(),
     ]
+    imports = import_needle(others)
+    if imports is not None:  # `from billing_client import BillingClient`, then `BillingClient(`
+        built = rf"\b{PACKAGE_CLIENT.pattern}\s*\("
+        pattern = rf"(?s)\A(?=.*?{imports.pattern}).*?{built}"
+        needles.append(Needle(pattern, ("Client", "Api", "API", "Sdk", "SDK")))
+    return needles
+
+
+def other_packages(config: Config, service: str) -> list[str]:
+    """The packages of every service but `service`."""
+    return [p for s in config.services if s.name != service for p in s.packages]
 
 
 def request_reply_needle() -> Needle:

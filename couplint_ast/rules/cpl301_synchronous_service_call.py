@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator
 
 from couplint_ast.config import Config
 from couplint_ast.couplings import Couplings
-from couplint_ast.facts.needles import client_needles
+from couplint_ast.facts.needles import client_needles, other_packages
 from couplint_ast.model import Diagnostic, Invalid, Valid
 from couplint_ast.parse import Needle
 from couplint_ast.rules.base import FileRule
@@ -124,10 +124,11 @@ class SynchronousServiceCall(FileRule):
         for call in found.calls:
             if call.reaches_service and not call.fact.forwarded:
                 span = call.fact.span
-                yield self.report(
-                    found.facts, span, target=call.describe(), client=call.fact.client
-                )
+                client = call.fact.client
+                if client == "package":  # its own client library: `billing.client.Billing`
+                    client = call.fact.api.rsplit(".", 1)[0]
+                yield self.report(found.facts, span, target=call.describe(), client=client)
 
     @classmethod
     def needles(cls, config: Config, service: str) -> Iterable[Needle]:
-        return client_needles()
+        return client_needles(other_packages(config, service))

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator
 
 from couplint_ast.config import Config
 from couplint_ast.couplings import Couplings
-from couplint_ast.facts.needles import client_needles
+from couplint_ast.facts.needles import client_needles, other_packages
 from couplint_ast.model import Diagnostic, Invalid, Valid
 from couplint_ast.parse import Needle
 from couplint_ast.rules.base import FileRule
@@ -106,4 +106,4 @@ class UnguardedServiceCall(FileRule):
 
     @classmethod
     def needles(cls, config: Config, service: str) -> Iterable[Needle]:
-        return client_needles()
+        return client_needles(other_packages(config, service))

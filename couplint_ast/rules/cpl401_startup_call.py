@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator
 
 from couplint_ast.config import Config
 from couplint_ast.couplings import Couplings
-from couplint_ast.facts.needles import client_needles
+from couplint_ast.facts.needles import client_needles, other_packages
 from couplint_ast.model import Diagnostic, Invalid, Valid
 from couplint_ast.parse import Needle
 from couplint_ast.rules.base import FileRule
@@ -89,4 +89,4 @@ class StartupCall(FileRule):
     @classmethod
     def needles(cls, config: Config, service: str) -> Iterable[Needle]:
         # Only where CPL301 can fire: a file importing an HTTP or RPC client.
-        return client_needles()
+        return client_needles(other_packages(config, service))
