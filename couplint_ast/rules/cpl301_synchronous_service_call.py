@@ -18,7 +18,11 @@ class SynchronousServiceCall(FileRule):
     Checks for outbound synchronous HTTP and RPC calls (requests, httpx, aiohttp, urllib,
     urllib3, http.client, grpc stubs, zeep) to another service. Clients are followed through
     import aliases, sessions bound to names or `self.x`, `with` blocks and same-module
-    factory functions; targets through the values that reach the call (literals,
+    factory functions, and the stubs or sessions a factory returns (`make_stub()`,
+    `Connector().auth_stub()`; of another module in `couplint check`). A client class of
+    another service's `packages` (its own client library: a `*Client`, `*Api` or `*Sdk`
+    class built from it) is a call to that service. Targets are followed through the
+    values that reach the call (literals,
     f-strings, `+`, `format`, `%`, `urljoin`, `or` and conditional fallbacks, constants,
     env vars, Flask config keys, settings, dict items, `self.x` bound at construction, the
     client's `base_url` or channel address). A call made through a wrapper function of the
