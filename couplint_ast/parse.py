@@ -174,6 +174,23 @@ def _matcher(needle: Needle) -> _Regex | _Names:
     return _Names(needle) if needle.named else _Regex(needle)
 
 
+def without_docstrings(text: str) -> str:
+    """`text` with the lines of its string statements (docstrings) blanked; unchanged when
+    this Python does not accept it. SQLAlchemy's docstrings alone hold thousands of
+    `session.query(User)` examples."""
+    tree = python_tree(text)
+    if tree is None:
+        return text
+    lines = text.splitlines(keepends=True)
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Expr) or not isinstance(node.value, ast.Constant):
+            continue
+        if isinstance(node.value.value, str) and node.end_lineno is not None:
+            for index in range(node.lineno - 1, min(node.end_lineno, len(lines))):
+                lines[index] = "\n"
+    return "".join(lines)
+
+
 def code_text(tree: ast.AST) -> str:
     """What a file's code says, one piece per line, without its docstrings or comments.
 

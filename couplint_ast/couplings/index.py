@@ -33,6 +33,7 @@ from couplint_ast.facts.types import (
     OrmUseFact,
 )
 from couplint_ast.facts.values import Part, Value, substitute, url_path
+from couplint_ast.parse import without_docstrings
 
 # What a module that may hold a circuit breaker imports: a breaker library, or a name that
 # says so (a project's own `circuit-breakers` helper is usually called that).
@@ -493,10 +494,11 @@ class Needs:
         used = self._clients.get(service)
         if used is not None and used.search(text) is not None:
             return True
-        return any(
-            named is not None and named.search(text) is not None
-            for named in (self._models.get(service), self._common)
-        )
+        models = [m for m in (self._models.get(service), self._common) if m is not None]
+        if not any(named.search(text) for named in models):
+            return False
+        code = without_docstrings(text)  # a model named in prose is no use of it
+        return any(named.search(code) for named in models)
 
 
 def _queried(names: Iterable[str]) -> re.Pattern[str]:
