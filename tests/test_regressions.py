@@ -278,6 +278,9 @@ def test_a_model_named_in_a_docstring_is_not_read_again_for_the_index() -> None:
     # 26 files (60k lines) of the corpus for them; only code counts now.
     from couplint_ast.parse import without_docstrings
 
-    text = 'def f(session):\n    """session.query(User)\n\n    more"""\n    return session.query(Item)\n'
+    text = (
+        'def f(session):\n    """session.query(User)\n\n    more"""\n'
+        "    return session.query(Item)\n"
+    )
     assert without_docstrings(text) == "def f(session):\n\n\n\n    return session.query(Item)\n"
     assert without_docstrings("def f(:\n") == "def f(:\n"  # not Python: as it is
