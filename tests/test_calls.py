@@ -792,7 +792,7 @@ class GatewayService:
 def test_a_nameko_rpc_proxy_calls_the_service_it_names() -> None:
     assert lint(NAMEKO_GATEWAY, config=NAMEKO_CONFIG) == [
         (9, 15, "CPL301", "synchronous call to service 'products' with nameko"),
-        (9, 15, "CPL302", "nameko.get() has no timeout"),
+        (9, 15, "CPL302", "RpcProxy('products').get() has no timeout"),
         (9, 15, "CPL303", "call to service 'products' is not guarded by a circuit breaker"),
     ]
 
@@ -829,8 +829,23 @@ def test_a_nameko_cluster_proxy_calls_the_service_its_attribute_names() -> None:
     )
     assert [f for f in lint(source, config=NAMEKO_CONFIG) if f[2] in ("CPL301", "CPL302")] == [
         (5, 8, "CPL301", "synchronous call to service 'products' with nameko"),
-        (5, 8, "CPL302", "nameko.list() has no timeout"),
+        (5, 8, "CPL302", "ClusterRpcProxy.products.list() has no timeout"),
         (9, 15, "CPL301", "synchronous call to service 'products' with nameko"),
+    ]
+
+
+def test_a_nameko_proxy_named_by_a_setting_is_shown_as_such() -> None:
+    # The target comes from an env var `hosts` matches: the message cannot name it literally.
+    source = (
+        "import os\n"
+        "from nameko.rpc import ServiceRpc\n\n"
+        "class S:\n"
+        "    products = ServiceRpc(os.environ.get('PRODUCTS', 'products'))\n\n"
+        "    def run(self):\n"
+        "        return self.products.get(1)\n"
+    )
+    assert [f for f in lint(source, config=NAMEKO_CONFIG) if f[2] == "CPL302"] == [
+        (8, 15, "CPL302", "ServiceRpc(...).get() has no timeout"),
     ]
 
 

@@ -302,6 +302,16 @@ class _Builder:
             return None  # an unknown wrapper: only when what follows is clearly a URL
         return self._fact(site, found, rest, guard)
 
+    def _nameko_proxy(self, obj: Obj) -> str:
+        """How a message names a nameko proxy: `RpcProxy('orders')`, `ClusterRpcProxy.orders`."""
+        if obj.parent is not None:  # `cluster.orders`: the attribute names the service
+            return f"{obj.parent.origin.rsplit('.', 1)[-1]}.{obj.origin}"
+        name = self.parts.base(obj)
+        alternatives = name.alternatives if name is not None else ()
+        one = len(alternatives) == 1 and alternatives[0].is_text()
+        shown = repr(alternatives[0].text()) if one else "..."
+        return f"{obj.origin.rsplit('.', 1)[-1]}({shown})"
+
     def _bounded(self, site: CallSite, guard: Guard) -> bool:
         outer = site.outer
         if guard.bounded:
@@ -439,6 +449,8 @@ class _Builder:
             label = f"grpc.{stub}.{operation}" if client == "grpc" else f"{label}.{operation}"
             if client == "package":
                 label = f"{obj.origin}.{operation}"
+            if client == "nameko":
+                label = f"{self._nameko_proxy(obj)}.{operation}"
         target = self.parts.target(api, obj, args, site.scope, site.point) or Value()
         timeout = self.parts.timeout(api, obj, args, site.scope)
         if client in SOCKET_CLIENTS and timeout == "missing" and self.parts.socket_default:
