@@ -393,3 +393,32 @@ def test_init_lists_the_queues_a_service_consumes(tmp_path: Path) -> None:
     assert "queues" not in services["archive"]
     assert "converter/worker.py:6: consumes" in out
     assert "queue 'audit' is consumed by archive, converter: left out" in err
+
+
+def test_a_nameko_event_is_a_topic_of_the_service_that_dispatches_it(tmp_path: Path) -> None:
+    handler = (
+        "from nameko.events import event_handler\n\n\nclass Products:\n"
+        "    name = 'products'\n\n"
+        "    @event_handler('orders', 'order_created')\n"
+        "    def created(self, payload):\n        pass\n\n"
+        "    @event_handler('billing', 'paid')  # no service is 'billing' here\n"
+        "    def paid(self, payload):\n        pass\n"
+    )
+    build(
+        tmp_path,
+        {
+            "docker-compose.yml": (
+                "services:\n  orders:\n    build: ./orders\n  products:\n    build: ./products\n"
+            ),
+            "orders/service.py": "class Orders:\n    name = 'orders'\n",
+            "products/service.py": handler,
+        },
+    )
+    code, out, err = run("init", str(tmp_path))
+    services = inferred(out)["services"]
+    assert code == 0 and isinstance(services, dict)
+    assert services["orders"]["topics"] == ["orders.order_created"]
+    assert "queues" not in services["products"] and "topics" not in services["products"]
+    assert "products/service.py:7: handles this service's nameko event" in out
+    left_out = "nameko event 'billing.paid' (products/service.py:11): no one service is 'billing'"
+    assert left_out in err

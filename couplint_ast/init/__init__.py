@@ -123,6 +123,7 @@ class Inferred:
     tables: list[Entry] = field(default_factory=list)
     hosts: list[Entry] = field(default_factory=list)
     databases: list[Entry] = field(default_factory=list)
+    topics: list[Entry] = field(default_factory=list)
     queues: list[Entry] = field(default_factory=list)
 
 
@@ -859,7 +860,9 @@ _CONSUMES = re.compile(r"consume|Consumer|subscribe|event_handler")
 
 def _consumed_queues(found: Inference, root: Path) -> None:
     """The queues and topics a service's code consumes (a literal name, or the env var it
-    is read from): its `queues`. One that two services consume is left out, with a note."""
+    is read from): its `queues`. One that two services consume is left out, with a note.
+    A nameko event (`@event_handler("orders", "order_created")`) is the dispatching
+    service's: a topic of the service the handler names."""
     from couplint_ast.engine import Linter  # libcst: only for the files that may consume
 
     consumers: dict[str, set[str]] = {}
@@ -874,8 +877,11 @@ def _consumed_queues(found: Inference, root: Path) -> None:
                     if fact.operation != "consume":
                         continue
                     for name in _queue_names(fact.targets):
-                        evidence = f"{_rel(path, root)}:{fact.span.line}: consumes"
-                        _add(service.queues, name, evidence)
+                        where = f"{_rel(path, root)}:{fact.span.line}"
+                        if fact.library == "nameko":
+                            _nameko_event(found, name, where)
+                            continue
+                        _add(service.queues, name, f"{where}: consumes")
                         consumers.setdefault(name, set()).add(service.name)
     for name, services in sorted(consumers.items()):
         if len(services) > 1:
@@ -886,6 +892,23 @@ def _consumed_queues(found: Inference, root: Path) -> None:
             for owner in services:
                 inferred = found.services[owner]
                 inferred.queues = [e for e in inferred.queues if e.value != name]
+
+
+def _nameko_event(found: Inference, name: str, where: str) -> None:
+    """`orders.order_created`: a topic of the service nameko calls `orders`, if exactly one
+    service is (by its name or a host); left out with a note otherwise."""
+    source = name.split(".", 1)[0].lower()
+    owners = [
+        service
+        for service in found.services.values()
+        if service.name.lower() == source or any(e.value.lower() == source for e in service.hosts)
+    ]
+    if len(owners) == 1:
+        _add(owners[0].topics, name, f"{where}: handles this service's nameko event")
+    else:
+        found.notes.append(
+            f"nameko event '{name}' ({where}): no one service is '{source}': left out"
+        )
 
 
 def _queue_names(targets: Iterable[Value]) -> Iterator[str]:
@@ -943,6 +966,7 @@ def render(found: Inference) -> str:
             ("hosts", service.hosts),
             ("tables", service.tables),
             ("databases", service.databases),
+            ("topics", service.topics),
             ("queues", service.queues),
         ):
             lines.extend(_array(key, entries))
