@@ -422,3 +422,89 @@ def test_a_nameko_event_is_a_topic_of_the_service_that_dispatches_it(tmp_path: P
     assert "products/service.py:7: handles this service's nameko event" in out
     left_out = "nameko event 'billing.paid' (products/service.py:11): no one service is 'billing'"
     assert left_out in err
+
+
+def test_the_env_file_beside_compose_fills_its_variables(tmp_path: Path) -> None:
+    # As compose does: `${VAR}` and `$VAR` from `.env` (its own lines interpolated in
+    # order), a pass-through `- VAR` too; what `.env` lacks takes its default or nothing.
+    build(
+        tmp_path,
+        {
+            ".env": (
+                "CART_PORT=7070\nCART_ADDR=cart:${CART_PORT}\n"
+                "CART_DOCKERFILE=./src/cart/Dockerfile\nPAY_NAME='pay$ments'\n"
+                "EMPTY=\nTOKEN=cart:1 # a comment\n"
+            ),
+            "docker-compose.yml": (
+                "services:\n"
+                "  cart:\n    build:\n      context: ./\n      dockerfile: ${CART_DOCKERFILE}\n"
+                "  checkout:\n    build: ./checkout\n    environment:\n"
+                "      - CART_ADDR\n      - PAY_URL=http://${EMPTY:-payments}:80\n"
+                "      - MAIL_URL=http://${EMPTY-nomail}mail:25\n      - AUTH_URL=http://$AUTH/x\n"
+                "      - UNSET\n"
+                "  payments:\n    build: ./payments\n    container_name: $${PAY_NAME}\n"
+                "    hostname: ${PAY_NAME}\n"
+                "  mail:\n    build: ./mail\n"
+            ),
+            "src/cart/Dockerfile": "FROM python:3.12\nCOPY ./src/cart/app /app\n",
+            "src/cart/app/main.py": "",
+            "checkout/main.py": "",
+            "payments/main.py": "",
+            "mail/main.py": "",
+        },
+    )
+    code, out, err = run("init", str(tmp_path))
+    services = inferred(out)["services"]
+    assert code == 0 and err == "" and isinstance(services, dict)
+    assert services["cart"]["paths"] == ["src/cart"]  # its Dockerfile's folder
+    assert services["cart"]["hosts"] == ["cart", "CART_ADDR"]
+    assert "checkout's environment names cart" in out
+    assert services["payments"]["hosts"] == ["payments", "${PAY_NAME}", "pay$ments", "PAY_URL"]
+    assert services["mail"]["hosts"] == ["mail", "MAIL_URL"]  # `-`: set (empty) is kept
+
+
+def test_a_service_whose_dockerfile_has_no_python_has_no_paths_and_no_note(
+    tmp_path: Path,
+) -> None:
+    build(
+        tmp_path,
+        {
+            "docker-compose.yml": (
+                "services:\n  catalog:\n    build:\n      context: .\n"
+                "      dockerfile: src/catalog/Dockerfile\n"
+                "  whole:\n    build:\n      context: .\n      dockerfile: docker/Dockerfile\n"
+            ),
+            "src/catalog/Dockerfile": "FROM golang:1.22\nCOPY ./src/catalog/main.go main.go\n",
+            "src/catalog/main.go": "package main\n",
+            "docker/Dockerfile": "FROM python:3.12\nCOPY . /app\n",
+            "tools/run.py": "",
+        },
+    )
+    code, out, err = run("init", str(tmp_path))
+    services = inferred(out)["services"]
+    assert code == 0 and isinstance(services, dict)
+    assert "paths" not in services["catalog"] and "paths" not in services["whole"]
+    assert err == (
+        "couplint: docker-compose.yml:6: whole builds the whole repository: give it the paths"
+        " of its own code by hand\n"
+    )
+
+
+def test_a_namespace_folder_of_packages_is_an_import_root(tmp_path: Path) -> None:
+    # Each service's `src` is its own: `from src.agents import x` in one is not the other's.
+    build(
+        tmp_path,
+        {
+            "docker-compose.yml": (
+                "services:\n  agent:\n    build: ./agent\n  chatbot:\n    build: ./chatbot\n"
+            ),
+            "agent/run.py": "from src.agents.llm import Chat\n",
+            "agent/src/agents/llm.py": "class Chat:\n    pass\n",
+            "agent/fixtures/cassette.yaml": "a: 1\n",
+            "chatbot/src/opamp.py": "",
+        },
+    )
+    found = services_of(tmp_path)
+    assert found["agent"]["packages"] == ["run", "src"]
+    assert found["chatbot"]["packages"] == ["src"]
+    assert run("check", "--no-cache", str(tmp_path))[1] == ""

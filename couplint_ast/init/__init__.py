@@ -326,6 +326,12 @@ def _python_folder(compose: Path, service: Service, root: Path) -> Path | None:
         inner = dockerfile.parent != context and _inside(dockerfile, root)
         if inner and _has_python(dockerfile.parent):
             return dockerfile.parent  # `build: {context: ., dockerfile: users/Dockerfile}`
+        if inner and context == root and dockerfile.is_file():
+            # `dockerfile: src/cart/Dockerfile` with no Python beside it: the Python folder
+            # it copies; the whole repository if it copies that; else no Python code (Go).
+            copied = _copied_folder(dockerfile, root)
+            if copied is not None or not _copies_root(dockerfile, root):
+                return copied
     if context == root:
         copied = _copied_folder(context / (service.dockerfile or "Dockerfile"), root)
         if copied is not None:
@@ -362,6 +368,19 @@ def _built_from(compose: Path, service: Service, root: Path) -> str:
 def _copied_folder(dockerfile: Path, root: Path) -> Path | None:
     """The one folder of Python code a Dockerfile at the root copies (`COPY users /app`)."""
     folders = set()
+    for source in _copied(dockerfile, root):
+        if source != root and source.is_dir() and _inside(source, root) and _has_python(source):
+            folders.add(source)
+    return folders.pop() if len(folders) == 1 else None
+
+
+def _copies_root(dockerfile: Path, root: Path) -> bool:
+    """True when a Dockerfile built from the root copies all of it (`COPY . /app`)."""
+    return any(source == root for source in _copied(dockerfile, root))
+
+
+def _copied(dockerfile: Path, root: Path) -> Iterator[Path]:
+    """The sources of a Dockerfile's `COPY`/`ADD` lines (not `--from` stages), resolved."""
     for line in _read(dockerfile).splitlines():
         words = line.split()
         if (
@@ -369,10 +388,7 @@ def _copied_folder(dockerfile: Path, root: Path) -> Path | None:
             and words[0].upper() in ("COPY", "ADD")
             and not words[1].startswith("--")
         ):
-            source = (root / words[1]).resolve()
-            if source != root and source.is_dir() and _inside(source, root) and _has_python(source):
-                folders.add(source)
-    return folders.pop() if len(folders) == 1 else None
+            yield (root / words[1]).resolve()
 
 
 def _host_of(value: str) -> str | None:
@@ -731,7 +747,10 @@ def _import_root(inferred: Inferred, child: Path, root: Path) -> None:
         init = child / "__init__.py"
         if init.is_file():
             _add(inferred.packages, child.name, _rel(init, root))
-        elif any(p.suffix == ".py" for p in child.iterdir()):
+        elif _holds_python(child) or any(
+            sub.is_dir() and sub.name.isidentifier() and _holds_python(sub)
+            for sub in child.iterdir()
+        ):  # `src/opamp.py`, or a namespace package of packages: `src/agents/llm.py`
             _add(
                 inferred.packages, child.name, f"{_rel(child, root)}/: Python code, no __init__.py"
             )
@@ -742,6 +761,11 @@ def _import_root(inferred: Inferred, child: Path, root: Path) -> None:
         and not _TEST_NAMES.match(child.name)
     ):
         _add(inferred.packages, child.stem, _rel(child, root))
+
+
+def _holds_python(folder: Path) -> bool:
+    """True when a folder holds a Python module directly."""
+    return any(p.suffix == ".py" and p.is_file() for p in folder.iterdir())
 
 
 def _shared(found: Inference, files: list[Path], root: Path) -> None:

@@ -2,13 +2,17 @@
 
 YAML is read with PyYAML's safe composer (`yaml.compose_all` with `SafeLoader`): nodes
 carry their line numbers, nothing is constructed, no tag runs code. Merge keys (`<<`)
-are followed a few levels deep; `${VAR:-default}` stands for its default. A file that is
-not YAML, not UTF-8 or too large is a note, never a traceback.
+are followed a few levels deep. `${VAR}`, `$VAR` and `${VAR:-default}` are interpolated as
+compose does, from the `.env` file beside the compose file (`project_variables`), else from
+the default; a variable neither gives is empty. A pass-through entry (`environment: [VAR]`)
+takes its value from there too. A file that is not YAML, not UTF-8 or too large is a note,
+never a traceback.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,7 +21,10 @@ import yaml
 MAX_BYTES = 2_000_000
 _MERGE_DEPTH = 8
 COMPOSE_NAME = re.compile(r"^(?:docker-)?compose(?:[.-][\w.-]+)?\.ya?ml$")
-_INTERPOLATED = re.compile(r"\$\{(\w+)(?::?[-?]([^}]*))?\}")
+# `$$` (a literal dollar), `${VAR}`, `${VAR:-default}`, `${VAR-default}`, `${VAR:?error}`,
+# `${VAR:+alternative}`, `$VAR`.
+_INTERPOLATED = re.compile(r"\$\$|\$\{(\w+)(?:(:?)([-?+])([^}]*))?\}|\$([A-Za-z_]\w*)")
+Variables = Mapping[str, str]
 
 
 @dataclass
@@ -37,8 +44,13 @@ class Service:
     volumes: list[tuple[str, int]] = field(default_factory=list)  # (host source, line)
 
 
-def read_compose(path: Path, shown: str) -> tuple[list[Service], str | None]:
-    """The services of one compose file, and a note when it cannot be read (fully)."""
+def read_compose(
+    path: Path, shown: str, variables: Variables | None = None
+) -> tuple[list[Service], str | None]:
+    """The services of one compose file, and a note when it cannot be read (fully).
+    `variables`: what its `${VAR}` stand for (by default, the `.env` file beside it)."""
+    if variables is None:
+        variables = project_variables(path.parent)
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -73,7 +85,7 @@ def read_compose(path: Path, shown: str) -> tuple[list[Service], str | None]:
         lines = _key_lines(body)
         for name, node in _pairs(body):
             if _is_service(node):
-                services.append(_service(name, node, shown, lines.get(name)))
+                services.append(_service(name, node, shown, lines.get(name), variables))
     return services, note
 
 
@@ -104,7 +116,9 @@ def _is_service(node: yaml.Node) -> bool:
     return bool(keys & {"image", "build", "environment", "ports", "command"})
 
 
-def _service(name: str, node: yaml.Node, shown: str, line: int | None) -> Service:
+def _service(
+    name: str, node: yaml.Node, shown: str, line: int | None, variables: Variables
+) -> Service:
     found = Service(name, shown, line or node.start_mark.line + 1)
     found.names.append((name, found.line, "compose service name"))
     for key, value in _pairs(node):
@@ -114,12 +128,15 @@ def _service(name: str, node: yaml.Node, shown: str, line: int | None) -> Servic
             if context is None:
                 fields = dict(_pairs(value))
                 context = _scalar(fields.get("context")) or "."
-                found.dockerfile = _scalar(fields.get("dockerfile"))
-            found.build = (_plain(context), line)
+                dockerfile = _scalar(fields.get("dockerfile"))
+                found.dockerfile = _plain(dockerfile, variables) if dockerfile else None
+            found.build = (_plain(context, variables), line)
         elif key == "image" and _scalar(value):
-            found.image = (_plain(_scalar(value) or ""), line)
+            found.image = (_plain(_scalar(value) or "", variables), line)
         elif key in ("container_name", "hostname") and _scalar(value):
-            found.names.append((_plain(_scalar(value) or ""), line, key.replace("_", " ")))
+            found.names.append(
+                (_plain(_scalar(value) or "", variables), line, key.replace("_", " "))
+            )
         elif key == "networks":
             for _network, settings in _pairs(value):
                 for alias_key, aliases in _pairs(settings):
@@ -130,17 +147,17 @@ def _service(name: str, node: yaml.Node, shown: str, line: int | None) -> Servic
                                 found.names.append((text, alias.start_mark.line + 1, "alias"))
         elif key == "ports" and isinstance(value, yaml.SequenceNode):
             for item in value.value:
-                port = _published(item)
+                port = _published(item, variables)
                 if port is not None:
                     found.ports.append((port, item.start_mark.line + 1))
         elif key == "environment":
-            found.environment.extend(_environment(value))
+            found.environment.extend(_environment(value, variables))
         elif key == "volumes" and isinstance(value, yaml.SequenceNode):
             for item in value.value:
                 text = _scalar(item)
                 source = text.split(":")[0] if text else _scalar(dict(_pairs(item)).get("source"))
                 if source:
-                    found.volumes.append((_plain(source), item.start_mark.line + 1))
+                    found.volumes.append((_plain(source, variables), item.start_mark.line + 1))
         elif key == "env_file":
             items = value.value if isinstance(value, yaml.SequenceNode) else [value]
             for item in items:
@@ -150,35 +167,52 @@ def _service(name: str, node: yaml.Node, shown: str, line: int | None) -> Servic
     return found
 
 
-def _environment(node: yaml.Node) -> list[tuple[str, str, int]]:
+def _environment(node: yaml.Node, variables: Variables) -> list[tuple[str, str, int]]:
     found = []
     if isinstance(node, yaml.SequenceNode):
         for item in node.value:
             text = _scalar(item) or ""
             key, sep, value = text.partition("=")
-            if sep and key.strip():
-                found.append((key.strip(), _plain(value.strip()), item.start_mark.line + 1))
+            key = key.strip()
+            line = item.start_mark.line + 1
+            if sep and key:
+                found.append((key, _plain(value.strip(), variables), line))
+            elif key in variables:  # `- CART_ADDR`: passed through from `.env`
+                found.append((key, variables[key], line))
     else:
         for name, item in _pairs(node):
-            found.append((name, _plain(_scalar(item) or ""), item.start_mark.line + 1))
+            given = _scalar(item)
+            line = item.start_mark.line + 1
+            if given is not None:
+                found.append((name, _plain(given, variables), line))
+            elif name in variables:  # `CART_ADDR:` with no value: passed through
+                found.append((name, variables[name], line))
     return found
 
 
-def _published(node: yaml.Node) -> int | None:
+def _published(node: yaml.Node, variables: Variables) -> int | None:
     """The host port of a `ports` item: "8001:5000", "127.0.0.1:8001:5000", long form."""
     text = _scalar(node)
     if text is None:
         published = _scalar(dict(_pairs(node)).get("published"))
         return int(published) if published and published.isdigit() else None
-    pieces = _plain(text).split("/")[0].split(":")
+    pieces = _plain(text, variables).split("/")[0].split(":")
     if len(pieces) < 2:
         return None  # a container port only: nothing published on the host
     host_port = pieces[-2].split("-")[0]
     return int(host_port) if host_port.isdigit() else None
 
 
-def read_env_file(path: Path) -> list[tuple[str, str, int]]:
-    """`KEY=value` lines of a `.env` file (values stay here: only names are ever shown)."""
+def project_variables(folder: Path) -> dict[str, str]:
+    """What compose interpolates a compose file of `folder` with: its `.env` file."""
+    env = folder / ".env"
+    return {key: value for key, value, _line in read_env_file(env)} if env.is_file() else {}
+
+
+def read_env_file(path: Path, variables: Variables | None = None) -> list[tuple[str, str, int]]:
+    """`KEY=value` lines of a `.env` file (values stay here: only names are ever shown),
+    each interpolated with `variables` and the lines before it; single-quoted ones literal."""
+    known = dict(variables or {})
     try:
         data = path.read_bytes()
     except OSError:
@@ -191,9 +225,25 @@ def read_env_file(path: Path) -> list[tuple[str, str, int]]:
         if line.startswith("export "):
             line = line[len("export ") :]
         key, sep, value = line.partition("=")
-        if sep and key.strip() and not key.startswith("#") and re.match(r"^\w+$", key.strip()):
-            found.append((key.strip(), _plain(value.strip().strip("'\"")), number))
+        key = key.strip()
+        if not sep or not key or key.startswith("#") or not re.match(r"^\w+$", key):
+            continue
+        value = value.strip()
+        if value.startswith("'") and value.endswith("'") and len(value) > 1:
+            value = value[1:-1]  # literal
+        else:
+            value = _plain(_unquoted(value), known)
+        known[key] = value
+        found.append((key, value, number))
     return found
+
+
+def _unquoted(value: str) -> str:
+    """A value without its double quotes, or without an inline ` # comment`."""
+    if value.startswith('"'):
+        end = value.find('"', 1)
+        return value[1:end] if end > 0 else value[1:]
+    return value.split(" #", 1)[0].rstrip()
 
 
 def _pairs(node: yaml.Node | None, depth: int = 0) -> list[tuple[str, yaml.Node]]:
@@ -228,6 +278,20 @@ def _scalar(node: yaml.Node | None) -> str | None:
     return None
 
 
-def _plain(text: str) -> str:
-    """`${VAR:-default}` as its default (or as nothing: the value is not in the file)."""
-    return _INTERPOLATED.sub(lambda m: m.group(2) or "", text)
+def _plain(text: str, variables: Variables) -> str:
+    """`text` interpolated as compose does; what `variables` lacks is its default or empty."""
+
+    def value(match: re.Match[str]) -> str:
+        if match.group(0) == "$$":
+            return "$"
+        name = match.group(1) or match.group(5)
+        colon, operator, word = match.group(2), match.group(3), match.group(4) or ""
+        current = variables.get(name)
+        is_set = current is not None and (current != "" or not colon)
+        if operator == "-":
+            return current if is_set and current is not None else word
+        if operator == "+":
+            return word if is_set else ""
+        return current or ""
+
+    return _INTERPOLATED.sub(value, text)

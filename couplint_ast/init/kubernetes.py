@@ -98,7 +98,7 @@ def _workload(name: str, shown: str, line: int, spec: dict[str, yaml.Node]) -> W
             entry = dict(_pairs(item))
             key, value = _scalar(entry.get("name")), _scalar(entry.get("value"))
             if key and value is not None:
-                found.environment.append((key, _plain(value), item.start_mark.line + 1))
+                found.environment.append((key, _plain(value, {}), item.start_mark.line + 1))
     return found
 
 
