@@ -455,3 +455,58 @@ def test_paths_of_urls_built_around_an_env_var_keep_their_path() -> None:
         "/reviews",
         "/users/{user_id}",
     ]
+
+
+def test_what_a_helper_returns_is_read_with_the_arguments_of_each_call() -> None:
+    # `must_map_env(key)` returns `os.environ.get(key)`: each call names its own env var;
+    # a key from a module constant too. A helper that returns nothing known stays silent.
+    code = """
+        import os
+        import grpc
+        import requests
+        import demo_pb2_grpc
+
+        USERS = "USERS_SERVICE_URL"
+
+        def must_map_env(key):
+            value = os.environ.get(key)
+            if value is None:
+                raise Exception(f"{key} environment variable must be set")
+            return value
+
+        def users(path):
+            return os.environ[USERS] + path
+
+        def computed(key):
+            return lookup(key)
+
+        def main():
+            channel = grpc.insecure_channel(must_map_env("PRODUCT_CATALOG_SERVICE_ADDR"))
+            demo_pb2_grpc.ProductCatalogServiceStub(channel).ListProducts(None, timeout=2)
+            requests.get(users("/me"), timeout=2)
+            requests.get(must_map_env("EXERCISES_SERVICE_URL") + "/x", timeout=2)
+            requests.get(computed("ADMIN_ADDRESS"), timeout=2)
+    """
+    assert calls(code) == [
+        call("catalog", 23, 4, "grpc"),
+        call("users", 24, 4),
+        call("exercises", 25, 4),
+        "26:4 CPL305 call target is not resolved: a value computed at run time",
+    ]
+
+
+def test_a_base_url_stripped_of_its_slash_keeps_its_host() -> None:
+    code = """
+        import os
+        import requests
+
+        class Proxy:
+            def __init__(self, base_url):
+                self.base_url = base_url.rstrip("/")
+
+            def get(self, path):
+                return requests.get(f"{self.base_url}/{path.lstrip('/')}", timeout=2)
+
+        users = Proxy(os.environ["USERS_SERVICE_URL"])
+    """
+    assert calls(code) == [call("users", 10, 15)]

@@ -13,6 +13,8 @@ conditional expressions give alternatives, and these are followed:
 - `self.x` from every assignment in the class, constructor parameters bound at the
   construction sites of this module; dataclass fields and pydantic `BaseSettings` fields
   (env name from the field, `env_prefix`, an `alias`/`env` given to `Field`);
+- what a function of this module returns, its parameters bound to the call's arguments
+  (`must_env("CART_ADDR")` whose body returns `os.environ.get(key)` is env var CART_ADDR);
 - parameters of a function stay `param` parts (`facts.callfacts` binds them at call
   sites); names imported from this project's own modules stay `name` parts.
 
@@ -71,6 +73,8 @@ class ValueResolver:
         self._active: set[int] = set()
         self._steps = 0
         self._constructions: dict[int, list[tuple[cst.Call, Scope, Point | None]]] | None = None
+        # Functions whose returns are being read for one call: parameter -> argument there.
+        self._inlined: dict[Scope, tuple[Bound, Scope, Point | None]] = {}
 
     def value(self, node: cst.BaseExpression, scope: Scope, at: Point | None = None) -> Value:
         """The value of `node` at `at` in `scope`; unknown parts where nothing is known."""
@@ -180,6 +184,9 @@ class ValueResolver:
             finally:
                 self._active.discard(id(binding))
         if kind == "param":
+            inlined = self._inlined.get(key[0])
+            if inlined is not None:  # a helper's return read for one call: its argument
+                return self._argument(key[0], name, inlined, depth)
             return Value.of(Part("param", name, ".".join(key[0])))
         if kind in ("import", "local"):
             module, _, last = binding.name.rpartition(".")
@@ -405,8 +412,8 @@ class ValueResolver:
             # `os.environ["HOSTNAMES"].split(",")[0]`: one item of the list the value holds.
             assert isinstance(base, cst.Call) and isinstance(base.func, cst.Attribute)
             return self._value(base.func.value, scope, at, depth)
-        key = key_node.evaluated_value if isinstance(key_node, cst.SimpleString) else None
-        if not isinstance(key, str):
+        key = self._env_name(key_node, scope, at, depth)  # `os.environ[key]` in a helper too
+        if key is None:
             return _UNKNOWN
         return self._item(node.value, key, None, scope, at, depth)
 
@@ -465,10 +472,10 @@ class ValueResolver:
         args = [a for a in node.args if a.keyword is None and not a.star]
         keywords = {a.keyword.value: a.value for a in node.args if a.keyword is not None}
         if qualified in ENV_READERS and args:
-            key = args[0].value
-            if isinstance(key, cst.SimpleString) and isinstance(key.evaluated_value, str):
+            name = self._env_name(args[0].value, scope, at, depth)
+            if name is not None:
                 default = args[1].value if len(args) > 1 else keywords.get("default")
-                return Value.of(Part("env", key.evaluated_value, default=self._literal(default)))
+                return Value.of(Part("env", name, default=self._literal(default)))
             return _UNKNOWN
         if qualified == "urllib.parse.urljoin" and len(args) == 2:
             base, tail = (self._value(a.value, scope, at, depth) for a in args)
@@ -496,11 +503,57 @@ class ValueResolver:
                             values.append(Value.literal(separator))
                         values.append(self._value(element.value, scope, at, depth))
                     return Value.concat(values)
-            if method in ("strip", "rstrip", "lstrip") and not args:
+            if method in ("strip", "rstrip", "lstrip") and len(args) <= 1:
+                # `base_url.rstrip("/")`: the host stays (what the strip removes is an edge)
                 return self._value(receiver, scope, at, depth)
         if qualified is None and func == "str" and len(args) == 1:
             return self._value(args[0].value, scope, at, depth)
+        if isinstance(node.func, cst.Name):
+            return self._returned(node, scope, at, depth)
         return _UNKNOWN
+
+    def _env_name(
+        self, key: cst.BaseExpression, scope: Scope, at: Point | None, depth: int
+    ) -> str | None:
+        """The key a reader or subscript names: a literal, or a name bound to one (a constant,
+        a helper's parameter given one)."""
+        if isinstance(key, cst.SimpleString):
+            return key.evaluated_value if isinstance(key.evaluated_value, str) else None
+        if not isinstance(key, cst.Name):
+            return None
+        value = self._value(key, scope, at, depth)
+        alternatives = value.alternatives
+        one = len(alternatives) == 1 and alternatives[0].is_text()
+        return (alternatives[0].text() or None) if one else None
+
+    def _returned(self, call: cst.Call, scope: Scope, at: Point | None, depth: int) -> Value:
+        """What a function of this module returns for this call (`must_env("CART_ADDR")`)."""
+        func = self._function(call.func, scope)
+        if func is None or func.scope in self._inlined:
+            return _UNKNOWN  # not ours, or recursive
+        returns = self.symbols.returns.get(func.scope, [])
+        if not returns:
+            return _UNKNOWN
+        self._inlined[func.scope] = (bind_params(func.node, call), scope, at)
+        try:
+            return Value.either(self._value(r, func.scope, None, depth) for r in returns)
+        finally:
+            del self._inlined[func.scope]
+
+    def _argument(
+        self, owner: Scope, name: str, inlined: tuple[Bound, Scope, Point | None], depth: int
+    ) -> Value:
+        """A parameter of a helper being read for one call: the argument that call gives."""
+        bound, scope, at = inlined
+        if name not in bound:
+            return _UNKNOWN
+        arg, given = bound[name]
+        where, point = (scope, at) if given else ((), None)  # a default: where the def is
+        del self._inlined[owner]  # the argument is read at the call, outside the helper
+        try:
+            return self._value(arg, where, point, depth)
+        finally:
+            self._inlined[owner] = inlined
 
 
 def bind_params(func: cst.FunctionDef, call: cst.Call, method: bool = False) -> Bound:
