@@ -283,6 +283,23 @@ def test_a_service_that_builds_the_whole_repository_gets_no_paths(tmp_path: Path
             [("billing.invoices", 3), ("ops.pay", 5)],
         ),
         ("a/t.py", "t = Table('stock', metadata, schema='erp')\n", [("erp.stock", 1)]),
+        (
+            "shop/models.py",
+            "from tortoise import models\nclass Orders(models.Model):\n    pass\n"
+            "class Base(models.Model):\n    class Meta:\n        abstract = True\n",
+            [("orders", 2)],
+        ),
+        (
+            "a/m.py",
+            "from tortoise.models import Model\nclass Usuario(Model):\n    pass\n",
+            [("usuario", 2)],
+        ),
+        (
+            "a/m.py",
+            "class BaseModel(db.Model):\n    __abstract__ = True\n"
+            "class User(BaseModel):\n    __tablename__ = 'users'\n",
+            [("users", 4)],
+        ),
     ],
 )
 def test_init_reads_the_tables_models_name(

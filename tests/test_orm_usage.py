@@ -422,3 +422,30 @@ def test_django_default_table_names_in_the_file_itself(tmp_path: Path) -> None:
             " 'kobocat'",
         ),
     ]
+
+
+def test_tortoise_models_map_their_class_name_lower_cased(tmp_path: Path) -> None:
+    from couplint_ast.config import load_config
+    from couplint_ast.testing import lint
+
+    make_repo(tmp_path, {"orders/x.py": "", "inventory/x.py": "", "web/x.py": ""}, CONFIG)
+    config = load_config(tmp_path / "pyproject.toml")
+    source = (
+        "from tortoise import models\nfrom tortoise.models import Model\n\n\n"
+        "class Orders(models.Model):\n    pass\n\n\n"
+        "class Stock(Model):\n    class Meta:\n        table = 'stock'\n\n\n"
+        "class Base(Model):\n    class Meta:\n        abstract = True\n\n\n"
+        "class Sessions(Model):  # the own service's\n    pass\n\n\n"
+        "async def open_orders():\n    return await Orders.filter(open=True)\n"
+    )
+    path = str(tmp_path / "web/app/models.py")
+    assert lint(source, ("CPL201", "CPL203"), config, path) == [
+        (5, 6, "CPL203", "ORM model 'Orders' maps table 'orders' owned by service 'orders'"),
+        (11, 8, "CPL203", "ORM model 'Stock' maps table 'stock' owned by service 'inventory'"),
+        (
+            24,
+            17,
+            "CPL201",
+            "ORM query on model 'Orders' reads table 'orders' owned by service 'orders'",
+        ),
+    ]

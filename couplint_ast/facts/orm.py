@@ -23,6 +23,7 @@ from couplint_ast.facts.strings import StringResolver
 from couplint_ast.facts.types import FactFields, TableMappingFact
 
 DJANGO_MODEL = frozenset({"django.db.models.Model", "django.db.models.base.Model"})
+TORTOISE_MODEL = frozenset({"tortoise.models.Model", "tortoise.Model"})
 _NAME = re.compile(r"^[A-Za-z_][\w$]*(?:\.[A-Za-z_][\w$]*)*$")
 
 
@@ -125,21 +126,26 @@ class OrmCollector(FactCollector):
     ) -> list[TableMappingFact]:
         """A Django model without `db_table` maps `<app_label>_<model>`: the app is
         `Meta.app_label`, else the folder holding `models.py` (or the `models/` package).
-        Abstract and proxy models map no table of their own."""
+        A Tortoise model without `Meta.table` maps its class name, lower-cased. Abstract
+        and proxy models map no table of their own."""
         if meta is not None and any(k in meta.assigns for k in META_TABLE_KEYS):
             return []  # named by its Meta: that fact says it
-        if not any(self._resolves(b.value, DJANGO_MODEL) for b in frame.node.bases):
-            return []
         if meta is not None and any(
             key in meta.assigns and _is_true(meta.assigns[key][1]) for key in ("abstract", "proxy")
         ):
+            return []
+        name = frame.node.name.value
+        if any(self._resolves(b.value, TORTOISE_MODEL) for b in frame.node.bases):
+            # Tortoise names a table by its class, lower-cased, when `Meta.table` does not.
+            span = self.ctx.span(frame.node.name)
+            return [TableMappingFact(span, name.lower(), "model", name)]
+        if not any(self._resolves(b.value, DJANGO_MODEL) for b in frame.node.bases):
             return []
         label = meta.assigns.get("app_label") if meta is not None else None
         app = _plain(resolver.value(label[1], meta.scope)) if label and meta else None
         app = app or django_app(self.ctx.path)
         if not app:
             return []
-        name = frame.node.name.value
         table = f"{app}_{name}".lower()
         return [TableMappingFact(self.ctx.span(frame.node.name), table, "model", name)]
 

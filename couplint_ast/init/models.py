@@ -4,7 +4,8 @@
 table outright: `__tablename__ = "t"`, a `Meta` with `db_table`/`table_name`/`table`,
 SQLModel's `table=True` (the class name), Flask-SQLAlchemy's `db.Model` without a
 `__tablename__` (the class name in snake case), Django's `models.Model` without
-`db_table` (`<app>_<model>`), `Table("t", ...)`, Alembic's `create_table("t")` and
+`db_table` (`<app>_<model>`), Tortoise's `Model` without `Meta.table` (the class name,
+lower-cased), `Table("t", ...)`, Alembic's `create_table("t")` and
 Django's `CreateModel(name="M")` (`<app>_<m>`). Files that mention none of these are
 never parsed. `CREATE TABLE` in a service's `.sql` files is read with sqlglot.
 """
@@ -20,7 +21,7 @@ from couplint_ast.parse import python_tree
 
 GATE = re.compile(
     r"__tablename__|db_table|table_name|create_table|CreateModel|\bTable\(|table\s*=\s*True"
-    r"|models\.Model\b|db\.Model\b"
+    r"|models\.Model\b|db\.Model\b|\btortoise\b"
 )
 _META_KEYS = ("db_table", "table_name", "table")
 
@@ -34,10 +35,15 @@ def tables(path: Path, text: str) -> Iterator[tuple[str, int, str]]:
         return
     app = _app(path)
     schema = _metadata_schema(tree)
+    tortoise = any(
+        (isinstance(n, ast.Import) and any(a.name.split(".")[0] == "tortoise" for a in n.names))
+        or (isinstance(n, ast.ImportFrom) and (n.module or "").split(".")[0] == "tortoise")
+        for n in ast.walk(tree)
+    )
     for node in ast.walk(tree):
         found: Iterator[tuple[str, int, str]] = iter(())
         if isinstance(node, ast.ClassDef):
-            found = _model(node, app)
+            found = _model(node, app, tortoise)
             own = _table_args_schema(node)
         elif isinstance(node, ast.Call):
             found = _call(node, app)
@@ -49,7 +55,9 @@ def tables(path: Path, text: str) -> Iterator[tuple[str, int, str]]:
             yield (f"{prefix}.{table}" if prefix and "." not in table else table), line, what
 
 
-def _model(node: ast.ClassDef, app: str) -> Iterator[tuple[str, int, str]]:
+def _model(node: ast.ClassDef, app: str, tortoise: bool) -> Iterator[tuple[str, int, str]]:
+    if _sqlalchemy_abstract(node):
+        return  # `__abstract__ = True`: a base of models, no table of its own
     named = _assigned(node.body, "__tablename__")
     if named is not None:
         yield named[0], named[1], f"model {node.name}"
@@ -65,6 +73,9 @@ def _model(node: ast.ClassDef, app: str) -> Iterator[tuple[str, int, str]]:
         yield node.name.lower(), node.lineno, f"SQLModel {node.name} (table=True)"
     elif "db.Model" in bases:
         yield _snake(node.name), node.lineno, f"model {node.name} (Flask-SQLAlchemy's default)"
+    elif tortoise:
+        if bases & {"models.Model", "Model", "tortoise.models.Model"} and not _abstract(meta):
+            yield node.name.lower(), node.lineno, f"model {node.name} (Tortoise's default)"
     elif "models.Model" in bases and app and not _abstract(meta):
         default = f"{app}_{node.name.lower()}"
         yield default, node.lineno, f"model {node.name} (Django's default)"
@@ -136,6 +147,15 @@ def _assigned(body: list[ast.stmt], key: str) -> tuple[str, int] | None:
         if any(isinstance(t, ast.Name) and t.id == key for t in targets) and text:
             return text, statement.lineno
     return None
+
+
+def _sqlalchemy_abstract(node: ast.ClassDef) -> bool:
+    return any(
+        isinstance(s, ast.Assign)
+        and any(isinstance(t, ast.Name) and t.id == "__abstract__" for t in s.targets)
+        and _true(s.value)
+        for s in node.body
+    )
 
 
 def _abstract(meta: ast.ClassDef | None) -> bool:

@@ -27,7 +27,8 @@ class ForeignTableMapping(FileRule):
     `sqlalchemy.table("t")`, `ForeignKey("t.col")`, `ForeignKeyConstraint`,
     `relationship(secondary="t")`; SQLModel `table=True` models (their table is the class
     name, lower-cased, unless `__tablename__` says otherwise) and `Field(foreign_key=)`;
-    Django `class Meta: db_table`, peewee `Meta.table_name`, Tortoise `Meta.table`.
+    Django `class Meta: db_table`, peewee `Meta.table_name`, Tortoise `Meta.table`; without
+    them, Django's default `<app>_<model>` and Tortoise's class name, lower-cased.
     Django's `ForeignKey("app.Model")` names a model, not a table, and is not reported.
 
     ## Why is this bad?
