@@ -472,7 +472,10 @@ def test_the_env_file_beside_compose_fills_its_variables(tmp_path: Path) -> None
     )
     code, out, err = run("init", str(tmp_path))
     services = inferred(out)["services"]
-    assert code == 0 and err == "" and isinstance(services, dict)
+    assert code == 0 and isinstance(services, dict)
+    assert err == (
+        "couplint: docker-compose.yml: ${AUTH} is not set by a .env beside it: read as empty\n"
+    )
     assert services["cart"]["paths"] == ["src/cart"]  # its Dockerfile's folder
     assert services["cart"]["hosts"] == ["cart", "CART_ADDR"]
     assert "checkout's environment names cart" in out
@@ -525,3 +528,29 @@ def test_a_namespace_folder_of_packages_is_an_import_root(tmp_path: Path) -> Non
     assert found["agent"]["packages"] == ["run", "src"]
     assert found["chatbot"]["packages"] == ["src"]
     assert run("check", "--no-cache", str(tmp_path))[1] == ""
+
+
+def test_an_env_file_compose_names_that_is_not_here_is_said_once(tmp_path: Path) -> None:
+    # Repositories keep `.env` out of git: what it would set is unknown, and init says so.
+    build(
+        tmp_path,
+        {
+            "docker-compose.yml": (
+                "services:\n  users:\n    build: ./users\n    env_file: .env\n"
+                "    ports:\n      - ${USERS_PORT}:8000\n      - ${A}:1\n      - ${B}:2\n"
+                "      - ${C:-3}:3\n      - ${D:?needed}:4\n"
+                "  orders:\n    build: ./orders\n    env_file:\n      - .env\n"
+                "    # ${COMMENTED}\n"
+            ),
+            "users/main.py": "",
+            "orders/main.py": "",
+        },
+    )
+    code, _out, err = run("init", str(tmp_path))
+    assert code == 0
+    assert err == (
+        "couplint: docker-compose.yml: ${A}, ${B}, ${D} and 1 more are not set by a .env"
+        " beside it: read as empty\n"
+        "couplint: docker-compose.yml:4: env_file '.env' is not in the repository: the env vars"
+        " it sets are unknown\n"
+    )

@@ -154,10 +154,9 @@ def _infer(root: Path) -> Inference:
     composed: list[tuple[Path, Service]] = []
     for path in files:
         if COMPOSE_NAME.match(path.name):
-            services, note = read_compose(path, _rel(path, root))
+            services, notes = read_compose(path, _rel(path, root))
             composed.extend((path, s) for s in services)
-            if note:
-                found.notes.append(note)
+            found.notes.extend(notes)
     names = _host_index(composed)
     databases: dict[str, str] = {}  # compose name -> its image
     for path, service in composed:
@@ -419,10 +418,17 @@ def _env_hosts(
     evidence: dict[str, str] = {}
     db_users: dict[str, dict[str, list[tuple[str, str]]]] = {}
     setters: dict[str, set[str]] = {}  # env var -> the services whose env sets it
+    missing: set[Path] = set()  # env files compose names that are not here
     for path, service in composed:
         env = [(k, v, f"{service.file}:{line}") for k, v, line in service.environment]
-        for env_file, _line in service.env_files:
+        for env_file, line in service.env_files:
             target = (path.parent / env_file).resolve()
+            if _inside(target, root) and not target.is_file() and target not in missing:
+                missing.add(target)
+                found.notes.append(
+                    f"{service.file}:{line}: env_file '{env_file}' is not in the repository:"
+                    " the env vars it sets are unknown"
+                )
             if _inside(target, root):
                 shown = _rel(target, root)
                 env += [(k, v, f"{shown}:{n}") for k, v, n in read_env_file(target)]

@@ -46,22 +46,22 @@ class Service:
 
 def read_compose(
     path: Path, shown: str, variables: Variables | None = None
-) -> tuple[list[Service], str | None]:
-    """The services of one compose file, and a note when it cannot be read (fully).
+) -> tuple[list[Service], list[str]]:
+    """The services of one compose file, and notes on what could not be read (fully).
     `variables`: what its `${VAR}` stand for (by default, the `.env` file beside it)."""
     if variables is None:
         variables = project_variables(path.parent)
     try:
         data = path.read_bytes()
     except OSError as exc:
-        return [], f"{shown}: cannot read: {exc.strerror or exc}"
+        return [], [f"{shown}: cannot read: {exc.strerror or exc}"]
     if len(data) > MAX_BYTES:
-        return [], f"{shown}: larger than {MAX_BYTES // 1_000_000} MB, not read"
+        return [], [f"{shown}: larger than {MAX_BYTES // 1_000_000} MB, not read"]
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        return [], f"{shown}: not UTF-8 text, not read"
-    note = None
+        return [], [f"{shown}: not UTF-8 text, not read"]
+    notes = []
     try:
         documents = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
     except yaml.YAMLError as exc:
@@ -70,11 +70,13 @@ def read_compose(
         untemplated = _untemplated(text)
         if untemplated is None:
             template = " (a template?)" if "{%" in text or "{{" in text else ""
-            return [], f"{shown}: not valid YAML{where}, not read{template}"
+            return [], [f"{shown}: not valid YAML{where}, not read{template}"]
         documents = untemplated
-        note = f"{shown}: a Jinja template, read without its {{% %}} tags and {{{{ }}}} values"
+        notes.append(
+            f"{shown}: a Jinja template, read without its {{% %}} tags and {{{{ }}}} values"
+        )
     except RecursionError:
-        return [], f"{shown}: nested too deeply, not read"
+        return [], [f"{shown}: nested too deeply, not read"]
     services = []
     for document in documents:
         top = dict(_pairs(document))
@@ -86,7 +88,26 @@ def read_compose(
         for name, node in _pairs(body):
             if _is_service(node):
                 services.append(_service(name, node, shown, lines.get(name), variables))
-    return services, note
+    unset = _unset(text, variables) if services else []
+    if unset:
+        more = f" and {len(unset) - 3} more" if len(unset) > 3 else ""
+        named = ", ".join("${" + name + "}" for name in unset[:3])
+        verb = "is" if len(unset) == 1 else "are"
+        notes.append(f"{shown}: {named}{more} {verb} not set by a .env beside it: read as empty")
+    return services, notes
+
+
+def _unset(text: str, variables: Variables) -> list[str]:
+    """The variables the file interpolates with no default that `variables` lacks."""
+    unset: set[str] = set()
+    for line in text.splitlines():
+        if line.lstrip().startswith("#"):
+            continue
+        for match in _INTERPOLATED.finditer(line):
+            name = match.group(1) or match.group(5)
+            if name and match.group(3) not in ("-", "+") and name not in variables:
+                unset.add(name)
+    return sorted(unset)
 
 
 _JINJA_LINE = re.compile(r"^[ \t]*\{%.*?%\}[ \t]*$\n?", re.MULTILINE)
