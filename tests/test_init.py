@@ -554,3 +554,34 @@ def test_an_env_file_compose_names_that_is_not_here_is_said_once(tmp_path: Path)
         "couplint: docker-compose.yml:4: env_file '.env' is not in the repository: the env vars"
         " it sets are unknown\n"
     )
+
+
+def test_a_shared_env_file_gives_each_service_only_the_database_it_depends_on(
+    tmp_path: Path,
+) -> None:
+    # One `.env` for every container: it says nothing of who uses which database, so
+    # `depends_on` decides; a database container's own env reaches nothing.
+    service = "    build: ./{0}\n    env_file: .env\n    depends_on:\n      - db-{0}\n"
+    build(
+        tmp_path,
+        {
+            ".env": (
+                "ORDERS_DB_HOST=db-orders\nUSERS_DB_HOST=db-users\nUSERS_URL=http://users:8000\n"
+            ),
+            "docker-compose.yml": (
+                "services:\n"
+                f"  orders:\n{service.format('orders')}"
+                f"  users:\n{service.format('users')}"
+                "  db-orders:\n    image: postgres:16\n    env_file: .env\n"
+                "  db-users:\n    image: postgres:16\n    env_file: .env\n"
+            ),
+            "orders/main.py": "",
+            "users/main.py": "",
+        },
+    )
+    code, out, err = run("init", str(tmp_path))
+    services = inferred(out)["services"]
+    assert code == 0 and err == "" and isinstance(services, dict)
+    assert services["orders"]["databases"] == ["db-orders", "ORDERS_DB_HOST"]
+    assert services["users"]["databases"] == ["db-users", "USERS_DB_HOST"]
+    assert '"USERS_URL",  # .env:3: a shared env file names users' in out

@@ -419,8 +419,14 @@ def _env_hosts(
     db_users: dict[str, dict[str, list[tuple[str, str]]]] = {}
     setters: dict[str, set[str]] = {}  # env var -> the services whose env sets it
     missing: set[Path] = set()  # env files compose names that are not here
+    sharing: dict[Path, int] = {}  # env file -> how many services read it
     for path, service in composed:
-        env = [(k, v, f"{service.file}:{line}") for k, v, line in service.environment]
+        for target in {(path.parent / f).resolve() for f, _line in service.env_files}:
+            sharing[target] = sharing.get(target, 0) + 1
+    for path, service in composed:
+        if service.name in databases:
+            continue  # a database container reaches nothing
+        env = [(k, v, f"{service.file}:{line}", False) for k, v, line in service.environment]
         for env_file, line in service.env_files:
             target = (path.parent / env_file).resolve()
             if _inside(target, root) and not target.is_file() and target not in missing:
@@ -431,20 +437,27 @@ def _env_hosts(
                 )
             if _inside(target, root):
                 shown = _rel(target, root)
-                env += [(k, v, f"{shown}:{n}") for k, v, n in read_env_file(target)]
-        for key, value, where in env:
+                shared = sharing.get(target, 0) > 1
+                env += [(k, v, f"{shown}:{n}", shared) for k, v, n in read_env_file(target)]
+        for key, value, where, shared in env:
             host = _host_of(value)
             if host is None and value.lower() in names and _HOSTISH.search(key):
                 host = value.lower()  # `AUTH_HOST=auth`: a bare service name
             owner = names.get(host or "")
-            setters.setdefault(key, set()).add(service.name)
+            if not shared:  # one shared file gives every service the same value
+                setters.setdefault(key, set()).add(service.name)
             if owner is None or owner == service.name:
                 continue
             if owner in databases:
-                db_users.setdefault(owner, {}).setdefault(service.name, []).append((key, where))
+                # An env file every service reads says nothing of who uses the database:
+                # then only a service that depends on it does.
+                if not shared or owner in service.depends_on:
+                    users = db_users.setdefault(owner, {})
+                    users.setdefault(service.name, []).append((key, where))
             elif owner in found.services:
                 reaches.setdefault(key, set()).add(owner)
-                evidence.setdefault(key, f"{where}: {service.name}'s environment names {owner}")
+                whose = "a shared env file" if shared else f"{service.name}'s environment"
+                evidence.setdefault(key, f"{where}: {whose} names {owner}")
     _env_vars_reach(found, reaches, evidence)
     db_owners: dict[str, str] = {}
     for db, users in sorted(db_users.items()):

@@ -42,6 +42,7 @@ class Service:
     environment: list[tuple[str, str, int]] = field(default_factory=list)  # (key, value, line)
     env_files: list[tuple[str, int]] = field(default_factory=list)
     volumes: list[tuple[str, int]] = field(default_factory=list)  # (host source, line)
+    depends_on: list[str] = field(default_factory=list)
 
 
 def read_compose(
@@ -179,6 +180,10 @@ def _service(
                 source = text.split(":")[0] if text else _scalar(dict(_pairs(item)).get("source"))
                 if source:
                     found.volumes.append((_plain(source, variables), item.start_mark.line + 1))
+        elif key == "depends_on":
+            items = value.value if isinstance(value, yaml.SequenceNode) else []
+            found.depends_on.extend(t for t in (_scalar(i) for i in items) if t)
+            found.depends_on.extend(name for name, _item in _pairs(value))
         elif key == "env_file":
             items = value.value if isinstance(value, yaml.SequenceNode) else [value]
             for item in items:
