@@ -585,3 +585,17 @@ def test_a_shared_env_file_gives_each_service_only_the_database_it_depends_on(
     assert services["orders"]["databases"] == ["db-orders", "ORDERS_DB_HOST"]
     assert services["users"]["databases"] == ["db-users", "USERS_DB_HOST"]
     assert '"USERS_URL",  # .env:3: a shared env file names users' in out
+
+
+def test_a_folder_built_on_the_public_image_of_its_name_is_no_base_image(tmp_path: Path) -> None:
+    build(
+        tmp_path,
+        {
+            "nginx/Dockerfile": "FROM nginx\nCOPY nginx.conf /etc/nginx/nginx.conf\n",
+            "api/Dockerfile": "FROM python:3.12\n",
+            "api/main.py": "",
+        },
+    )
+    code, out, err = run("init", str(tmp_path))
+    assert code == 0 and err == ""
+    assert sorted(inferred(out)["services"]) == ["api"]  # type: ignore[call-overload]

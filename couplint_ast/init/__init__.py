@@ -617,7 +617,8 @@ def _dockerfile_services(
 ) -> None:
     """A folder with a Dockerfile and Python code that no service covers is one."""
     covered = [root / e.value for s in found.services.values() for e in s.paths]
-    # `FROM base`: an image built here (untagged, no registry), not a public `nginx:1.27`.
+    # `FROM base`: an image built here (untagged, no registry), not a public `nginx:1.27`;
+    # `nginx/Dockerfile` saying `FROM nginx` builds on the public image, not on itself.
     bases = {
         words[1].lower()
         for path in files
@@ -626,6 +627,7 @@ def _dockerfile_services(
         if len(words := line.split()) >= 2
         and words[0].upper() == "FROM"
         and not any(c in words[1] for c in ":@/$")
+        and words[1].lower() != _known_name(path.parent.name)
     }
     for path in files:
         if path.name != "Dockerfile" or path.parent == root:
