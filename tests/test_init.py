@@ -599,3 +599,39 @@ def test_a_folder_built_on_the_public_image_of_its_name_is_no_base_image(tmp_pat
     code, out, err = run("init", str(tmp_path))
     assert code == 0 and err == ""
     assert sorted(inferred(out)["services"]) == ["api"]  # type: ignore[call-overload]
+
+
+def test_a_table_two_services_map_belongs_to_the_one_whose_migration_creates_it(
+    tmp_path: Path,
+) -> None:
+    model = "from tortoise.models import Model\n\n\nclass {0}(Model):\n    pass\n"
+    build(
+        tmp_path,
+        {
+            "docker-compose.yml": (
+                "services:\n  users:\n    build: ./users\n  tests:\n    build: ./tests-svc\n"
+                "  jobs:\n    build: ./jobs\n"
+            ),
+            "users/models.py": model.format("Usuario") + "\n\nclass Empresa(Model):\n    pass\n",
+            "users/migrations/env.py": "from alembic import context\n",
+            "users/migrations/versions/001.py": "def upgrade():\n    op.create_table('usuario')\n",
+            "tests-svc/models.py": model.format("Usuario"),
+            "jobs/models.py": model.format("Empresa"),
+        },
+    )
+    code, out, err = run("init", str(tmp_path))
+    services = inferred(out)["services"]
+    assert code == 0 and isinstance(services, dict)
+    assert services["users"]["tables"] == ["usuario"]
+    assert "tables" not in services["tests"] and "tables" not in services["jobs"]
+    assert err == (
+        "couplint: table 'empresa' is mapped by jobs, users: a shared table; list it under the"
+        " service that owns it\n"
+    )
+    # With that config, the other service's model of the table is reported.
+    run("init", "--write", str(tmp_path))
+    code, out, _ = run("check", "--no-cache", "--select", "CPL203", str(tmp_path))
+    assert out.endswith(
+        "tests-svc/models.py:4:7: CPL203 ORM model 'Usuario' maps table 'usuario' owned by"
+        " service 'users'\n"
+    )

@@ -78,8 +78,10 @@ def table_needles(config: Config, service: str) -> list[Needle]:
     named = (rf"(?:{names})(?![\w$])", rf"(?i:{TABLE_PREFIX})")
     needles = [Needle(TABLE_CONTEXT, folded, fold=True, in_code=True, named=named)]
     # A Django model without `db_table` maps `<app>_<model>`: its class is named after the
-    # part of a table's name that follows the last underscore (`class XForm(models.Model)`).
-    models = sorted({w.rsplit("_", 1)[1] for w in words if "_" in w and w.rsplit("_", 1)[1]})
+    # part of a table's name that follows the last underscore (`class XForm(models.Model)`);
+    # a Tortoise model without `Meta.table` after the whole name (`class Usuario(Model)`).
+    tails = {w.rsplit("_", 1)[1] for w in words if "_" in w and w.rsplit("_", 1)[1]}
+    models = sorted(tails | {w for w in words if "." not in w})
     models = [m for m in models if not any(c in m for c in "*?[")]
     if models:
         classes = "|".join(re.escape(m) for m in models)

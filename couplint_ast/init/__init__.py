@@ -210,6 +210,7 @@ def _infer(root: Path) -> Inference:
     _third_parties(found, root)
     _consumed_queues(found, root)
     _unique_hosts(found)
+    _unique_tables(found)
     if not found.services:
         found.notes.append(
             "found no service: no compose file, Kubernetes manifest or Dockerfile beside Python"
@@ -749,11 +750,11 @@ def _code_of(found: Inference, inferred: Inferred, root: Path) -> None:
         for path in _python_files(folder):
             shown = _rel(path, root)
             for table, line, what in model_tables(path, _read(path)):
-                _add(inferred.tables, table.lower(), f"{shown}:{line}: {what}")
+                _add_table(inferred.tables, table.lower(), f"{shown}:{line}: {what}")
         for path in _sql_files(folder):
             shown = _rel(path, root)
             for table, line, what in sql_tables(_read(path)):
-                _add(inferred.tables, table.lower(), f"{shown}:{line}: {what}")
+                _add_table(inferred.tables, table.lower(), f"{shown}:{line}: {what}")
 
 
 def _import_root(inferred: Inferred, child: Path, root: Path) -> None:
@@ -979,6 +980,48 @@ def _unique_hosts(found: Inference) -> None:
             for name in claimed:
                 service = found.services[name]
                 service.hosts = [e for e in service.hosts if e.value.lower() != host]
+
+
+def _unique_tables(found: Inference) -> None:
+    """A table the code of two services maps: the one service whose migrations or SQL
+    create it owns it (the others' models are what CPL203 reports); when none or several
+    do, the repository does not say, and it is left out of all, with a note naming them."""
+    owners: dict[str, set[str]] = {}
+    creators: dict[str, set[str]] = {}
+    for service in found.services.values():
+        for entry in service.tables:
+            owners.setdefault(entry.value, set()).add(service.name)
+            if _creates(entry.evidence):
+                creators.setdefault(entry.value, set()).add(service.name)
+    for table, claimed in sorted(owners.items()):
+        creator = creators.get(table, set())
+        if len(claimed) > 1 and len(creator) == 1:
+            for name in claimed - creator:
+                service = found.services[name]
+                service.tables = [e for e in service.tables if e.value != table]
+        elif len(claimed) > 1:
+            found.notes.append(
+                f"table '{table}' is mapped by {', '.join(sorted(claimed))}: a shared table;"
+                " list it under the service that owns it"
+            )
+            for name in claimed:
+                service = found.services[name]
+                service.tables = [e for e in service.tables if e.value != table]
+
+
+def _creates(evidence: str) -> bool:
+    """True when the evidence is a migration or SQL creating the table."""
+    return "creates it" in evidence or evidence.endswith("CREATE TABLE")
+
+
+def _add_table(entries: list[Entry], value: str, evidence: str) -> None:
+    """`_add`, where a migration's or SQL's `CREATE TABLE` wins over a model as evidence."""
+    for i, entry in enumerate(entries):
+        if entry.value == value:
+            if _creates(evidence) and not _creates(entry.evidence):
+                entries[i] = Entry(value, evidence)
+            return
+    entries.append(Entry(value, evidence))
 
 
 def _add(entries: list[Entry], value: str, evidence: str) -> None:
