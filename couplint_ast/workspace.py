@@ -233,8 +233,9 @@ def _report_shared_code(workspace: Workspace, linter_of: Mapping[str, Linter]) -
     workspace.results = results
 
 
-# Rounds of parsing what calls need from other modules (a constant that names another).
-NEEDS_ROUNDS = 2
+# Rounds of parsing what calls need from other modules (a constant that names another, a
+# package that star-imports the module holding it).
+NEEDS_ROUNDS = 3
 
 
 def _parse_what_the_index_needs(workspace: Workspace, linter_of: Mapping[str, Linter]) -> None:

@@ -296,3 +296,37 @@ def test_a_path_after_a_base_without_its_slash_is_kept() -> None:
     assert url_path(config, "requests") == "/users/42"
     port = Value.of(Part("env", "B_HOST"), Part("text", ":8080/x"))
     assert url_path(port, "requests") is None
+
+
+def test_a_constant_a_package_re_exports_with_a_star_import(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `src/config/__init__.py` star-imports the module that reads the env var; a name no
+    # module gives stays unresolved (CPL305, opt-in), never guessed.
+    monkeypatch.chdir(tmp_path)
+    make_repo(
+        tmp_path,
+        {
+            "users/app.py": "",
+            "exercises/app.py": "",
+            "web/src/__init__.py": "",
+            "web/src/config/__init__.py": "from .environment import *\nfrom .limits import *\n",
+            # A cycle of star imports ends: the name is looked for a few modules deep.
+            "web/src/config/limits.py": "from .environment import *\n\nRETRIES = 3\n",
+            "web/src/config/environment.py": (
+                "import os\n\nfrom .limits import *\n\nUSERS = os.environ['USERS_ADDR']\n"
+            ),
+            "web/src/views.py": (
+                "import requests\n\nfrom src.config import USERS, ELSEWHERE\n\n\n"
+                "def me():\n    return requests.get(USERS + '/me', timeout=2)\n\n\n"
+                "def other():\n    return requests.get(ELSEWHERE + '/x', timeout=2)\n"
+            ),
+        },
+        CONFIG,
+    )
+    assert run("check", "--select", "CPL301,CPL305") == (
+        1,
+        "web/src/views.py:7:12: CPL301 synchronous call to service 'users' with requests\n"
+        "web/src/views.py:11:12: CPL305 call target is not resolved: 'ELSEWHERE' of module"
+        " 'src.config' (add it to a service's hosts, or to ignore-hosts)\n",
+    )

@@ -635,3 +635,32 @@ def test_a_table_two_services_map_belongs_to_the_one_whose_migration_creates_it(
         "tests-svc/models.py:4:7: CPL203 ORM model 'Usuario' maps table 'usuario' owned by"
         " service 'users'\n"
     )
+
+
+def test_an_env_value_that_is_a_bare_service_name_reaches_it(tmp_path: Path) -> None:
+    # `AUTH_PATH: auth` in a workload names the Kubernetes Service `auth`; a value that is
+    # no Service's name, or under a key that names no address, says nothing.
+    deployment = (
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {0}\nspec:\n  template:\n"
+        "    spec:\n      containers:\n        - name: {0}\n          image: acme/{0}\n"
+        "          env:\n{1}"
+        "---\napiVersion: v1\nkind: Service\nmetadata:\n  name: {0}\nspec:\n"
+        "  selector:\n    app: {0}\n"
+    )
+    env = (
+        "            - name: AUTH_PATH\n              value: auth\n"
+        "            - name: MODE\n              value: auth\n"
+        "            - name: OTHER_PATH\n              value: nowhere\n"
+    )
+    build(
+        tmp_path,
+        {
+            "deploy/web.yaml": deployment.format("web", env),
+            "deploy/auth.yaml": deployment.format(
+                "auth", "            - name: X\n              value: y\n"
+            ),
+        },
+    )
+    found = services_of(tmp_path)
+    assert found["auth"]["hosts"] == ["auth", "AUTH_PATH"]
+    assert found["web"]["hosts"] == ["web"]

@@ -139,13 +139,29 @@ class WorkspaceIndex:
             found = self._module(service, here, part.owner)
             if found is None:
                 return None
-            path, facts = found
-            for export in facts.exports:
-                if export.name == part.text:
-                    return self.value(service, path, export.value, depth + 1)
-            return None
+            return self._exported(service, found[0], found[1], part.text, depth)
 
         return substitute(value, replace)
+
+    def _exported(
+        self, service: str, path: PurePosixPath, facts: FileFacts, name: str, depth: int
+    ) -> Value | None:
+        """The value module `path` gives `name`: its own, or one of a module it star-imports
+        (`from .environment import *`), if one does."""
+        for export in facts.exports:
+            if export.name == name:
+                return self.value(service, path, export.value, depth + 1)
+        if depth >= MAX_DEPTH:
+            return None
+        for export in facts.exports:
+            if export.name != "*":
+                continue
+            for part in export.value.parts():
+                found = self._module(service, path, part.owner)
+                value = None if found is None else self._exported(service, *found, name, depth + 1)
+                if value is not None:
+                    return value
+        return None
 
     def _setting(self, service: str, name: str, depth: int) -> Value | None:
         """`settings.NAME`: the value a settings module of the service gives NAME, if one."""
@@ -415,6 +431,9 @@ class Needs:
                             (here, _module_of(use.model))
                         )
             for export in facts.exports:
+                if export.name == "*":  # a module it star-imports may hold what is imported
+                    for part in export.value.parts():
+                        self.modules.setdefault(service, set()).add((here, part.owner))
                 if export.client is not None and export.name.endswith("()"):
                     # A factory: `Connector().auth_stub()`, `make_stub()` is what is called.
                     factory = export.name[:-2].rsplit(".", 1)[-1]

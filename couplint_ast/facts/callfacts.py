@@ -45,7 +45,7 @@ from couplint_ast.facts.types import (
     ForwardFact,
     UrlLiteralFact,
 )
-from couplint_ast.facts.values import Value, endpoint, url_path
+from couplint_ast.facts.values import Part, Value, endpoint, url_path
 
 # Kinds whose constructor takes a host or address: literals there are endpoints (CPL304).
 ADDRESSED = frozenset(
@@ -129,6 +129,8 @@ def exports(
         if _telling(value) or _short_text(value):  # a host, a topic, a queue's name
             found.append(ExportFact(name, value))
     found.extend(builder.factory_exports())
+    # `from .environment import *`: a name this module does not bind may come from there.
+    found.extend(ExportFact("*", Value.of(Part("name", "*", star))) for star in records.stars)
     return tuple(found)
 
 

@@ -86,6 +86,9 @@ class CallCollector(FactCollector):
 
     def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
         if isinstance(node.names, cst.ImportStar):
+            module = dotted_name(node.module) if node.module is not None else None
+            if module is not None:  # its names may be what another module imports from here
+                self.records.stars.append("." * len(node.relative) + module)
             return
         module = dotted_name(node.module) if node.module is not None else None
         relative = bool(node.relative) or module is None

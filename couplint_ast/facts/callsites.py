@@ -60,6 +60,7 @@ class CallRecords:
     literals: list[tuple[cst.BaseExpression, Scope]] = field(default_factory=list)
     env_defaults: set[int] = field(default_factory=set)  # `os.getenv("URL", "http://...")`
     relevant: bool = False  # a package of the catalog is imported somewhere
+    stars: list[str] = field(default_factory=list)  # `from .environment import *`: ".environment"
 
 
 def at_import(frame: Frame | None) -> bool:

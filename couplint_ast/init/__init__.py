@@ -403,7 +403,7 @@ def _host_of(value: str) -> str | None:
     return match.group(1).lower() if match and ":" in value else None
 
 
-_HOSTISH = re.compile(r"HOST|ADDR|URL|URI|NAME|SERVICE|ENDPOINT|SERVER", re.IGNORECASE)
+_HOSTISH = re.compile(r"HOST|ADDR|URL|URI|NAME|SERVICE|ENDPOINT|SERVER|PATH", re.IGNORECASE)
 
 
 def _env_hosts(
@@ -717,6 +717,8 @@ def _kubernetes(found: Inference, files: list[Path], root: Path) -> None:
     for w in workloads:
         for key, value, line in w.environment:
             host = _host_of(value)
+            if host is None and value.lower() in owner_of and _HOSTISH.search(key):
+                host = value.lower()  # `AUTH_PATH: auth-microservice`: a bare Service name
             target = owner_of.get(_CLUSTER_SUFFIX.sub("", host)) if host else None
             if host and target is None:
                 target = owner_of.get(host)
