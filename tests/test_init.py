@@ -664,3 +664,16 @@ def test_an_env_value_that_is_a_bare_service_name_reaches_it(tmp_path: Path) -> 
     found = services_of(tmp_path)
     assert found["auth"]["hosts"] == ["auth", "AUTH_PATH"]
     assert found["web"]["hosts"] == ["web"]
+
+
+def test_a_service_folder_whose_name_is_no_identifier_is_no_package(tmp_path: Path) -> None:
+    build(
+        tmp_path,
+        {
+            "docker-compose.yml": "services:\n  skills:\n    build: ./tech-skills\n",
+            "tech-skills/__init__.py": "",
+            "tech-skills/main.py": "",
+            "tech-skills/src/config/environment.py": "",
+        },
+    )
+    assert services_of(tmp_path)["skills"]["packages"] == ["main", "src"]

@@ -742,9 +742,10 @@ def _known(found: Inference, name: str) -> str | None:
 def _code_of(found: Inference, inferred: Inferred, root: Path) -> None:
     for entry in list(inferred.paths):
         folder = root / entry.value
-        if (folder / "__init__.py").is_file():
+        if (folder / "__init__.py").is_file() and folder.name.isidentifier():
             # The service folder is itself the package: its modules are not import roots
-            # (a `grpc.py` inside is not the grpc library).
+            # (a `grpc.py` inside is not the grpc library). `tech-skills/` cannot be
+            # imported by its name: its modules are the roots.
             _add(inferred.packages, folder.name, f"{_rel(folder, root)}/__init__.py")
         else:
             for child in sorted(folder.iterdir()) if folder.is_dir() else []:
