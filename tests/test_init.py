@@ -677,3 +677,29 @@ def test_a_service_folder_whose_name_is_no_identifier_is_no_package(tmp_path: Pa
         },
     )
     assert services_of(tmp_path)["skills"]["packages"] == ["main", "src"]
+
+
+def test_a_package_folder_keeps_its_own_copy_of_a_name_another_service_has(
+    tmp_path: Path,
+) -> None:
+    # `users/` is itself a package, yet its code runs from it: `from src.config import X`
+    # is its own `src`, as `jobs`'s is jobs's. Listed under both, neither is the other's.
+    build(
+        tmp_path,
+        {
+            "docker-compose.yml": (
+                "services:\n  users:\n    build: ./users\n  jobs:\n    build: ./jobs\n"
+            ),
+            "users/__init__.py": "",
+            "users/main.py": "from src.config import URL\n",
+            "users/src/config.py": "URL = 'x'\n",
+            "users/grpc.py": "",  # no other service has it: not a root of users
+            "jobs/main.py": "from src.config import URL\n",
+            "jobs/src/config.py": "URL = 'y'\n",
+        },
+    )
+    found = services_of(tmp_path)
+    assert found["users"]["packages"] == ["users", "main", "src"]  # names jobs has too
+    assert found["jobs"]["packages"] == ["main", "src"]
+    run("init", "--write", str(tmp_path))
+    assert run("check", "--no-cache", str(tmp_path))[1] == ""

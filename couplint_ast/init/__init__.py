@@ -205,6 +205,7 @@ def _infer(root: Path) -> Inference:
     _kubernetes(found, files, root)
     for inferred in found.services.values():
         _code_of(found, inferred, root)
+    _own_copies(found, root)
     _shared(found, files, root)
     _mounted_routes(found, root)
     _third_parties(found, root)
@@ -758,6 +759,26 @@ def _code_of(found: Inference, inferred: Inferred, root: Path) -> None:
             shown = _rel(path, root)
             for table, line, what in sql_tables(_read(path)):
                 _add_table(inferred.tables, table.lower(), f"{shown}:{line}: {what}")
+
+
+def _own_copies(found: Inference, root: Path) -> None:
+    """A service folder that is itself a package (`usuarios/__init__.py`) gets no import
+    roots of its children; but one named like another service's package (`src`) is its
+    own copy when its code runs from that folder: listed, it stays the service's own
+    (`from src.config import X` is no import of the other's `src`)."""
+    claimed = {e.value for s in found.services.values() for e in s.packages}
+    for inferred in found.services.values():
+        own = {e.value for e in inferred.packages}
+        for entry in inferred.paths:
+            folder = root / entry.value
+            if not (folder / "__init__.py").is_file():
+                continue
+            children = Inferred(inferred.name)
+            for child in sorted(folder.iterdir()) if folder.is_dir() else []:
+                _import_root(children, child, root)
+            for child_entry in children.packages:
+                if child_entry.value in claimed - own:
+                    inferred.packages.append(child_entry)
 
 
 def _import_root(inferred: Inferred, child: Path, root: Path) -> None:
