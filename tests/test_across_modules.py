@@ -58,6 +58,13 @@ def run(*args: str) -> tuple[int, str]:
     return result.exit_code, result.stdout
 
 
+def flake8(*args: str) -> str:
+    """What the real flake8 prints, run from the current folder."""
+    return subprocess.run(
+        [sys.executable, "-m", "flake8", *args], capture_output=True, text=True, check=False
+    ).stdout
+
+
 def test_check_binds_imported_constants_and_other_modules_wrappers(repo: Path) -> None:
     assert run("check", "--select", "CPL3") == (
         1,
@@ -73,13 +80,7 @@ def test_check_binds_imported_constants_and_other_modules_wrappers(repo: Path) -
 
 
 def test_flake8_sees_one_file_and_says_nothing_it_cannot_know(repo: Path) -> None:
-    found = subprocess.run(
-        [sys.executable, "-m", "flake8", "--select=CPL", "web"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert found.stdout == ""
+    assert flake8("--select=CPL", "web") == ""
 
 
 def test_unresolved_names_across_modules_are_cpl305_when_named(repo: Path) -> None:
@@ -165,13 +166,8 @@ def test_client_objects_imported_from_another_module_are_known(
         "web/app/views.py:14:12: CPL301 synchronous call to service 'users' with requests\n"
         "web/app/views.py:14:12: CPL302 requests.Session.get() has no timeout\n",
     )
-    flake8 = subprocess.run(
-        [sys.executable, "-m", "flake8", "--select=CPL301,CPL302,CPL303", "web"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert flake8.stdout == ""  # one file cannot say what `users` is
+    # One file cannot say what `users` is.
+    assert flake8("--select=CPL301,CPL302,CPL303", "web") == ""
 
 
 def test_stubs_and_wrappers_of_a_module_imported_with_from_dot(
@@ -232,13 +228,8 @@ def test_stubs_a_factory_of_another_module_returns_are_known(
         "web/app/views.py:11:12: CPL302 grpc.UsersStub.List() has no timeout\n"
         "web/app/views.py:15:12: CPL301 synchronous call to service 'users' with grpc\n",
     )
-    flake8 = subprocess.run(
-        [sys.executable, "-m", "flake8", "--select=CPL301,CPL302", "web/app/views.py"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert flake8.stdout == ""  # one file cannot say what the factories return
+    # One file cannot say what the factories return.
+    assert flake8("--select=CPL301,CPL302", "web/app/views.py") == ""
 
 
 BREAKER_FILES = {
@@ -278,14 +269,8 @@ def test_breakers_imported_from_another_module_guard(
         1,
         f"web/app/views.py:18:12: {unguarded}{expected}",
     )
-    flake8 = subprocess.run(
-        [sys.executable, "-m", "flake8", "--select=CPL303", "web"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
     # One file cannot tell what `users_breaker` or `logged` is: own code, so unknown.
-    assert flake8.stdout == expected
+    assert flake8("--select=CPL303", "web") == expected
 
 
 def test_a_path_after_a_base_without_its_slash_is_kept() -> None:

@@ -490,9 +490,7 @@ def _env_hosts(
         }
         if given and services - given:
             for name in given:
-                found.services[name].databases = [
-                    e for e in found.services[name].databases if e.value != key
-                ]
+                _drop(found.services[name].databases, key)
             found.notes.append(f"env var {key} names several databases: left out of databases")
     return db_owners
 
@@ -960,8 +958,7 @@ def _consumed_queues(found: Inference, root: Path) -> None:
                 " (a topic each reads: list it under the service that publishes it, if one)"
             )
             for owner in services:
-                inferred = found.services[owner]
-                inferred.queues = [e for e in inferred.queues if e.value != name]
+                _drop(found.services[owner].queues, name)
 
 
 def _nameko_event(found: Inference, name: str, where: str) -> None:
@@ -1002,8 +999,7 @@ def _unique_hosts(found: Inference) -> None:
         if len(claimed) > 1:
             found.notes.append(f"host '{host}' is named by {', '.join(sorted(claimed))}: left out")
             for name in claimed:
-                service = found.services[name]
-                service.hosts = [e for e in service.hosts if e.value.lower() != host]
+                _drop(found.services[name].hosts, host, fold=True)
 
 
 def _unique_tables(found: Inference) -> None:
@@ -1018,19 +1014,17 @@ def _unique_tables(found: Inference) -> None:
             if _creates(entry.evidence):
                 creators.setdefault(entry.value, set()).add(service.name)
     for table, claimed in sorted(owners.items()):
-        creator = creators.get(table, set())
-        if len(claimed) > 1 and len(creator) == 1:
-            for name in claimed - creator:
-                service = found.services[name]
-                service.tables = [e for e in service.tables if e.value != table]
-        elif len(claimed) > 1:
+        if len(claimed) < 2:
+            continue
+        owner = creators.get(table, set())
+        if len(owner) != 1:
+            owner = set()
             found.notes.append(
                 f"table '{table}' is mapped by {', '.join(sorted(claimed))}: a shared table;"
                 " list it under the service that owns it"
             )
-            for name in claimed:
-                service = found.services[name]
-                service.tables = [e for e in service.tables if e.value != table]
+        for name in claimed - owner:
+            _drop(found.services[name].tables, table)
 
 
 def _creates(evidence: str) -> bool:
@@ -1046,6 +1040,11 @@ def _add_table(entries: list[Entry], value: str, evidence: str) -> None:
                 entries[i] = Entry(value, evidence)
             return
     entries.append(Entry(value, evidence))
+
+
+def _drop(entries: list[Entry], value: str, fold: bool = False) -> None:
+    """Remove `value` from `entries`, in place (`fold`: compared lower-cased)."""
+    entries[:] = [e for e in entries if (e.value.lower() if fold else e.value) != value]
 
 
 def _add(entries: list[Entry], value: str, evidence: str) -> None:

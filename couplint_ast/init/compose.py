@@ -45,13 +45,10 @@ class Service:
     depends_on: list[str] = field(default_factory=list)
 
 
-def read_compose(
-    path: Path, shown: str, variables: Variables | None = None
-) -> tuple[list[Service], list[str]]:
+def read_compose(path: Path, shown: str) -> tuple[list[Service], list[str]]:
     """The services of one compose file, and notes on what could not be read (fully).
-    `variables`: what its `${VAR}` stand for (by default, the `.env` file beside it)."""
-    if variables is None:
-        variables = project_variables(path.parent)
+    Its `${VAR}` stand for what the `.env` file beside it says."""
+    variables = project_variables(path.parent)
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -194,25 +191,19 @@ def _service(
 
 
 def _environment(node: yaml.Node, variables: Variables) -> list[tuple[str, str, int]]:
-    found = []
+    given: list[tuple[str, str | None, int]] = []  # (key, its value if written, line)
     if isinstance(node, yaml.SequenceNode):
         for item in node.value:
-            text = _scalar(item) or ""
-            key, sep, value = text.partition("=")
-            key = key.strip()
-            line = item.start_mark.line + 1
-            if sep and key:
-                found.append((key, _plain(value.strip(), variables), line))
-            elif key in variables:  # `- CART_ADDR`: passed through from `.env`
-                found.append((key, variables[key], line))
+            key, sep, value = (_scalar(item) or "").partition("=")
+            given.append((key.strip(), value.strip() if sep else None, item.start_mark.line + 1))
     else:
-        for name, item in _pairs(node):
-            given = _scalar(item)
-            line = item.start_mark.line + 1
-            if given is not None:
-                found.append((name, _plain(given, variables), line))
-            elif name in variables:  # `CART_ADDR:` with no value: passed through
-                found.append((name, variables[name], line))
+        given = [(name, _scalar(item), item.start_mark.line + 1) for name, item in _pairs(node)]
+    found = []
+    for key, written, line in given:
+        if key and written is not None:
+            found.append((key, _plain(written, variables), line))
+        elif key in variables:  # `- CART_ADDR` or `CART_ADDR:`: passed through from `.env`
+            found.append((key, variables[key], line))
     return found
 
 
@@ -235,10 +226,10 @@ def project_variables(folder: Path) -> dict[str, str]:
     return {key: value for key, value, _line in read_env_file(env)} if env.is_file() else {}
 
 
-def read_env_file(path: Path, variables: Variables | None = None) -> list[tuple[str, str, int]]:
+def read_env_file(path: Path) -> list[tuple[str, str, int]]:
     """`KEY=value` lines of a `.env` file (values stay here: only names are ever shown),
-    each interpolated with `variables` and the lines before it; single-quoted ones literal."""
-    known = dict(variables or {})
+    each interpolated with the lines before it; single-quoted ones literal."""
+    known: dict[str, str] = {}
     try:
         data = path.read_bytes()
     except OSError:
