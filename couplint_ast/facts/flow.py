@@ -274,12 +274,7 @@ class ValueResolver:
             ) -> Value | None:
                 if part.kind != "param" or part.owner != owner:
                     return None
-                if part.text not in bound:
-                    return _UNKNOWN
-                arg, given = bound[part.text]
-                # A default is evaluated where the def stands, not at the call.
-                where, point = (scope, at) if given else ((), None)
-                return self._value(arg, where, point, depth + 1)
+                return self._bound(bound, part.text, scope, at, depth + 1)
 
             results.append(substitute(value, bind))
         return Value.either(results)
@@ -545,15 +540,20 @@ class ValueResolver:
     ) -> Value:
         """A parameter of a helper being read for one call: the argument that call gives."""
         bound, scope, at = inlined
+        del self._inlined[owner]  # the argument is read at the call, outside the helper
+        try:
+            return self._bound(bound, name, scope, at, depth)
+        finally:
+            self._inlined[owner] = inlined
+
+    def _bound(self, bound: Bound, name: str, scope: Scope, at: Point | None, depth: int) -> Value:
+        """The argument a call (in `scope` at `at`) gives parameter `name`; a default is
+        evaluated where the def stands, not at the call."""
         if name not in bound:
             return _UNKNOWN
         arg, given = bound[name]
-        where, point = (scope, at) if given else ((), None)  # a default: where the def is
-        del self._inlined[owner]  # the argument is read at the call, outside the helper
-        try:
-            return self._value(arg, where, point, depth)
-        finally:
-            self._inlined[owner] = inlined
+        where, point = (scope, at) if given else ((), None)
+        return self._value(arg, where, point, depth)
 
 
 def bind_params(func: cst.FunctionDef, call: cst.Call, method: bool = False) -> Bound:
